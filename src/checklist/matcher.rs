@@ -1,0 +1,194 @@
+//! One multi-pattern search per signal kind: every item's needles for, say,
+//! link text are compiled into a single Aho-Corasick automaton, so a page is
+//! scanned once however many items the checklist has.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// Index of an item within its checklist.
+pub type ItemIndex = usize;
+
+/// Folded needles from all items for one kind of signal, searched at once.
+#[derive(Debug, Clone)]
+pub struct NeedleSet {
+    automaton: Option<AhoCorasick>,
+    needles: Vec<String>,
+    /// For each needle, the phrase as first written, for evidence.
+    written: Vec<String>,
+    /// For each needle, the items it counts for. Empty for exclusion needles,
+    /// which only exist to suppress the shorter needles they contain.
+    owners: Vec<Vec<ItemIndex>>,
+}
+
+/// One hit: an item and the needle (folded, trimmed) that found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedleHit<'a> {
+    /// The item the needle belongs to.
+    pub item: ItemIndex,
+    /// The folded needle, without its padding.
+    pub needle: &'a str,
+    /// The phrase as the checklist wrote it.
+    pub written: &'a str,
+}
+
+/// Collects needles before compiling them into a [`NeedleSet`].
+#[derive(Debug, Default)]
+pub struct NeedleSetBuilder {
+    needles: Vec<String>,
+    written: Vec<String>,
+    owners: Vec<Vec<ItemIndex>>,
+}
+
+impl NeedleSetBuilder {
+    /// Adds `written` for `item` (`None` marks an exclusion needle), folded
+    /// by `fold` (which must pad with spaces, as [`crate::fold::fold`] does).
+    /// Blank needles are ignored.
+    pub fn add_with(&mut self, written: &str, fold: fn(&str) -> String, item: Option<ItemIndex>) {
+        self.add_folded(fold(written), written, item);
+    }
+
+    /// Adds `written`, folded with [`crate::fold::fold`].
+    pub fn add(&mut self, written: &str, item: Option<ItemIndex>) {
+        self.add_with(written, crate::fold::fold, item);
+    }
+
+    /// Adds an already folded, space-padded needle.
+    pub fn add_folded(&mut self, folded: String, written: &str, item: Option<ItemIndex>) {
+        if folded.trim().is_empty() {
+            return;
+        }
+        let slot = match self.needles.iter().position(|n| *n == folded) {
+            Some(i) => i,
+            None => {
+                self.needles.push(folded);
+                self.written.push(written.to_owned());
+                self.owners.push(Vec::new());
+                self.needles.len() - 1
+            }
+        };
+        if let Some(item) = item
+            && !self.owners[slot].contains(&item)
+        {
+            self.owners[slot].push(item);
+        }
+    }
+
+    /// Compiles the automaton.
+    ///
+    /// # Panics
+    /// Never in practice: the needles are plain strings well under the
+    /// automaton's size limits.
+    #[must_use]
+    pub fn build(self) -> NeedleSet {
+        let automaton = (!self.needles.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&self.needles)
+                .expect("checklist needles compile")
+        });
+        NeedleSet {
+            automaton,
+            needles: self.needles,
+            written: self.written,
+            owners: self.owners,
+        }
+    }
+}
+
+impl NeedleSet {
+    /// Finds the items whose needles occur in `folded` (text produced by
+    /// [`crate::fold::fold`]). A needle that lies inside a longer needle's match
+    /// is dropped, so "van ban" does not count where "du thao van ban" matched.
+    #[must_use]
+    pub fn find<'a>(&'a self, folded: &str) -> Vec<NeedleHit<'a>> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        let matches: Vec<_> = automaton.find_overlapping_iter(folded).collect();
+        let mut hits = Vec::new();
+        for m in &matches {
+            let contained = matches.iter().any(|other| {
+                other.start() <= m.start()
+                    && other.end() >= m.end()
+                    && other.end() - other.start() > m.end() - m.start()
+            });
+            if contained {
+                continue;
+            }
+            let pattern = m.pattern().as_usize();
+            for &item in &self.owners[pattern] {
+                let hit = NeedleHit {
+                    item,
+                    needle: self.needles[pattern].trim(),
+                    written: &self.written[pattern],
+                };
+                if !hits.contains(&hit) {
+                    hits.push(hit);
+                }
+            }
+        }
+        hits
+    }
+
+    /// The needles that count for `item`, trimmed, for "where we looked".
+    pub fn needles_of(&self, item: ItemIndex) -> impl Iterator<Item = &str> {
+        self.needles
+            .iter()
+            .zip(&self.owners)
+            .filter(move |(_, owners)| owners.contains(&item))
+            .map(|(n, _)| n.trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fold::fold;
+
+    #[test]
+    fn hits_carry_the_phrase_as_written() {
+        let s = set(&[("Hỏi – Đáp", Some(0))]);
+        assert_eq!(
+            s.find(&fold("hoi dap")).first().map(|h| h.written),
+            Some("Hỏi – Đáp")
+        );
+    }
+
+    fn set(entries: &[(&str, Option<usize>)]) -> NeedleSet {
+        let mut b = NeedleSetBuilder::default();
+        for (n, item) in entries {
+            b.add(n, *item);
+        }
+        b.build()
+    }
+
+    #[test]
+    fn matches_whole_words_only() {
+        let s = set(&[("tin tức", Some(0))]);
+        assert_eq!(s.find(&fold("Tin tức - Sự kiện")).len(), 1);
+        assert!(s.find(&fold("Tin tứcx")).is_empty());
+    }
+
+    #[test]
+    fn longer_needle_suppresses_contained_one() {
+        let s = set(&[("văn bản", Some(0)), ("dự thảo văn bản", Some(1))]);
+        let hits = s.find(&fold("Dự thảo văn bản"));
+        assert_eq!(hits.iter().map(|h| h.item).collect::<Vec<_>>(), vec![1]);
+        let hits = s.find(&fold("Văn bản pháp luật"));
+        assert_eq!(hits.iter().map(|h| h.item).collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn exclusion_needles_veto_without_owning() {
+        let s = set(&[("thống kê", Some(0)), ("thống kê truy cập", None)]);
+        assert!(s.find(&fold("Thống kê truy cập: 1.234")).is_empty());
+        assert_eq!(s.find(&fold("Số liệu thống kê")).len(), 1);
+    }
+
+    #[test]
+    fn shared_needle_counts_for_every_owner() {
+        let s = set(&[("liên hệ", Some(0)), ("liên hệ", Some(3))]);
+        let items: Vec<_> = s.find(&fold("Liên hệ")).iter().map(|h| h.item).collect();
+        assert_eq!(items, vec![0, 3]);
+        assert_eq!(s.needles_of(3).collect::<Vec<_>>(), vec!["lien he"]);
+    }
+}

@@ -1,0 +1,149 @@
+//! The command line, declared with clap. Defaults come from the library's
+//! constants so help text and behaviour cannot drift apart.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::civil::Date;
+
+use crate::crawl::{
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, DEFAULT_PER_HOST,
+    DEFAULT_SITE_BUDGET_SECS, DEFAULT_TIMEOUT_SECS,
+};
+
+/// Default contact URL in the User-Agent; set --contact to your own page.
+pub const DEFAULT_CONTACT: &str = "https://github.com/portal-audit/portal-audit#for-site-owners";
+
+/// Audit government websites for the information the law requires them to
+/// publish, and write scorecards of what each site is missing.
+#[derive(Debug, Parser)]
+#[command(name = "portal-audit", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done (every site has a row, whatever its outcome)
+  1  a site scored under --fail-under
+  2  bad input: targets file, checklist or option (nothing is written)
+  3  internal failure (for example the output folder cannot be written)
+  130 interrupted (Ctrl-C); partial results are written and marked incomplete";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl the sites in a targets file and write scorecards.
+    Audit(AuditArgs),
+    /// Serve the bundled fixture sites on 127.0.0.1 and audit them (no internet needed).
+    Demo(DemoArgs),
+    /// List, show or validate checklists.
+    #[command(subcommand)]
+    Checklist(ChecklistCommand),
+}
+
+/// Options shared by `audit` and `demo`.
+#[derive(Debug, Args, Clone)]
+pub struct RunOptions {
+    /// Checklist to judge sites by: a built-in name or a TOML file.
+    #[arg(long, default_value = "vn-gov-portal", value_name = "NAME|PATH")]
+    pub checklist: String,
+    /// Date the audit is judged on (which rules are in force; how fresh news must be).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, default_value_t = today())]
+    pub as_of: Date,
+    /// Most pages fetched per site.
+    #[arg(long, default_value_t = DEFAULT_MAX_PAGES, value_name = "N", value_parser = positive)]
+    pub max_pages: usize,
+    /// Most links followed from the start page.
+    #[arg(long, default_value_t = DEFAULT_MAX_DEPTH, value_name = "N")]
+    pub max_depth: u32,
+    /// Most requests in flight across all sites.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N", value_parser = positive)]
+    pub concurrency: usize,
+    /// Most requests in flight to one site.
+    #[arg(long, default_value_t = DEFAULT_PER_HOST, value_name = "N", value_parser = positive)]
+    pub per_host: usize,
+    /// Seconds allowed for one request.
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Seconds allowed for one whole site; its crawl stops when they run out.
+    #[arg(long, default_value_t = DEFAULT_SITE_BUDGET_SECS, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub site_budget: u64,
+    /// Milliseconds between two requests to one site (robots.txt Crawl-delay may raise it).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub delay_ms: u64,
+    /// Contact URL sent in the User-Agent, so site owners can reach you.
+    #[arg(long, default_value = DEFAULT_CONTACT, env = "PORTAL_AUDIT_CONTACT", value_name = "URL")]
+    pub contact: String,
+    /// Exit 1 if any audited site scores under this percentage.
+    #[arg(long, value_name = "PCT")]
+    pub fail_under: Option<f64>,
+    /// Write CSV files without the UTF-8 byte-order mark Excel needs.
+    #[arg(long)]
+    pub no_bom: bool,
+    /// No progress bars and no summary on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `portal-audit audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// CSV file with the header `id,name,kind,url` (kind: province, department,
+    /// district, commune or tinh, so, huyen, xa; extra columns are kept, and a
+    /// `checklist` column may name a checklist per site).
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Folder for scorecard.csv, findings.csv and missing.csv.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Run options.
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// `portal-audit demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the scorecards.
+    #[arg(long, default_value = "portal-audit-demo", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Run options.
+    #[command(flatten)]
+    pub options: RunOptions,
+}
+
+/// `portal-audit checklist …`.
+#[derive(Debug, Subcommand)]
+pub enum ChecklistCommand {
+    /// List the built-in checklists.
+    List,
+    /// Print a checklist's items with their legal bases and dates.
+    Show {
+        /// Built-in name or TOML file.
+        name: String,
+    },
+    /// Validate a checklist file; exit 2 with file and line if it is wrong.
+    Check {
+        /// TOML file.
+        path: PathBuf,
+    },
+}
+
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number of 1 or more")),
+    }
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .map_err(|e| format!("`{s}` is not a date (YYYY-MM-DD): {e}"))
+}
+
+fn today() -> Date {
+    jiff::ZonedDateTime::now().date()
+}

@@ -1,0 +1,291 @@
+//! One HTTP fetch done carefully: a shared connection budget, redirects
+//! followed by hand so that each hop is checked against scope and robots.txt
+//! before any request (or DNS lookup) is made, a cap on decompressed body size,
+//! and every failure named.
+
+use std::collections::HashSet;
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::decode::decode_html;
+use crate::page::{FailureKind, FetchFailure};
+
+/// Settings of the HTTP client.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// Sent with every request; names the tool and a contact URL.
+    pub user_agent: String,
+    /// Limit for one request, from connecting to the last body byte.
+    pub timeout: Duration,
+    /// Limit for establishing a connection.
+    pub connect_timeout: Duration,
+    /// Largest body we read, after decompression.
+    pub max_body_bytes: usize,
+    /// Most redirects followed for one URL.
+    pub max_redirects: usize,
+    /// Accept invalid TLS certificates.
+    pub insecure: bool,
+}
+
+/// What a fetch returned.
+#[derive(Debug)]
+pub struct Fetched {
+    /// URL after redirects.
+    pub final_url: Url,
+    /// HTTP status of the last hop.
+    pub status: u16,
+    /// Content type of the last hop.
+    pub content_type: Option<String>,
+    /// The body, as asked for.
+    pub body: Body,
+}
+
+/// A body in the form the caller asked for.
+#[derive(Debug)]
+pub enum Body {
+    /// Decoded HTML.
+    Html(String),
+    /// Not HTML; not read.
+    Skipped,
+    /// Raw bytes (robots.txt, sitemaps).
+    Raw(Vec<u8>),
+}
+
+/// What the caller wants from the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// HTML to parse; other content types are not read.
+    Html,
+    /// Raw bytes whatever the type (robots.txt, sitemap.xml).
+    Raw,
+}
+
+/// A shared HTTP client plus the global cap on requests in flight.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    global: Arc<Semaphore>,
+    config: Arc<FetchConfig>,
+}
+
+impl Fetcher {
+    /// Builds the client. `max_in_flight` caps requests across all sites.
+    ///
+    /// # Errors
+    /// When the TLS backend cannot be initialised.
+    pub fn new(config: FetchConfig, max_in_flight: usize) -> anyhow::Result<Self> {
+        // reqwest is built without a bundled crypto provider; ring is ours.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.timeout)
+            .pool_max_idle_per_host(8)
+            .tls_danger_accept_invalid_certs(config.insecure)
+            .build()?;
+        Ok(Self {
+            client,
+            global: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            config: Arc::new(config),
+        })
+    }
+
+    /// Fetches `url`, following redirects by hand. `permit` is asked about
+    /// every hop before it is requested; a refusal ends the fetch with its
+    /// failure.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        expect: Expect,
+        permit: &(dyn Fn(&Url) -> Result<(), FetchFailure> + Sync),
+    ) -> Result<Fetched, FetchFailure> {
+        let mut current = url.clone();
+        let mut visited = HashSet::new();
+        for _ in 0..=self.config.max_redirects {
+            permit(&current)?;
+            if !visited.insert(current.clone()) {
+                return Err(FetchFailure::new(
+                    FailureKind::RedirectLoop,
+                    format!("redirect loop at {current}"),
+                ));
+            }
+            let response = self.send(&current).await?;
+            let status = response.status();
+            if status.is_redirection()
+                && let Some(location) = response.headers().get(LOCATION)
+            {
+                let location = location.to_str().unwrap_or_default();
+                let next = current.join(location).map_err(|e| {
+                    FetchFailure::new(
+                        FailureKind::InvalidUrl,
+                        format!("bad redirect Location `{location}`: {e}"),
+                    )
+                })?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(FetchFailure::new(
+                        FailureKind::InvalidUrl,
+                        format!("redirect to `{next}`"),
+                    ));
+                }
+                current = next;
+                continue;
+            }
+            return self.read(current, response, expect).await;
+        }
+        Err(FetchFailure::new(
+            FailureKind::TooManyRedirects,
+            format!(
+                "more than {} redirects from {url}",
+                self.config.max_redirects
+            ),
+        ))
+    }
+
+    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchFailure> {
+        let _slot = self.global.acquire().await.expect("semaphore never closed");
+        self.client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| classify(&e))
+    }
+
+    async fn read(
+        &self,
+        url: Url,
+        mut response: reqwest::Response,
+        expect: Expect,
+    ) -> Result<Fetched, FetchFailure> {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if status >= 400 {
+            let kind = if status >= 500 {
+                FailureKind::Http5xx
+            } else {
+                FailureKind::Http4xx
+            };
+            return Err(FetchFailure {
+                kind,
+                status: Some(status),
+                detail: format!("HTTP {status} at {url}"),
+            });
+        }
+        let is_html = content_type
+            .as_deref()
+            .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+        if expect == Expect::Html && !is_html {
+            return Ok(Fetched {
+                final_url: url,
+                status,
+                content_type,
+                body: Body::Skipped,
+            });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+            if bytes.len() + chunk.len() > self.config.max_body_bytes {
+                return Err(FetchFailure {
+                    kind: FailureKind::BodyTooLarge,
+                    status: Some(status),
+                    detail: format!("body over {} bytes at {url}", self.config.max_body_bytes),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = match expect {
+            Expect::Raw => Body::Raw(bytes),
+            Expect::Html => {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    return Err(FetchFailure {
+                        kind: FailureKind::EmptyResponse,
+                        status: Some(status),
+                        detail: format!("empty body at {url}"),
+                    });
+                }
+                Body::Html(decode_html(&bytes, content_type.as_deref()))
+            }
+        };
+        Ok(Fetched {
+            final_url: url,
+            status,
+            content_type,
+            body,
+        })
+    }
+}
+
+/// Names a reqwest failure by walking its chain of causes.
+fn classify(error: &reqwest::Error) -> FetchFailure {
+    let detail = chain_text(error);
+    let lower = detail.to_ascii_lowercase();
+    let io_kind = {
+        let mut source = error.source();
+        let mut found = None;
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                found = Some(io.kind());
+            }
+            source = s.source();
+        }
+        found
+    };
+    let kind = if error.is_timeout() || matches!(io_kind, Some(std::io::ErrorKind::TimedOut)) {
+        FailureKind::Timeout
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
+        FailureKind::DnsError
+    } else if matches!(io_kind, Some(std::io::ErrorKind::ConnectionRefused)) {
+        FailureKind::ConnectRefused
+    } else if lower.contains("certificate")
+        || lower.contains("invalidcertificate")
+        || lower.contains("unknownissuer")
+    {
+        FailureKind::TlsInvalidCert
+    } else if lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("peer is incompatible")
+    {
+        FailureKind::TlsHandshake
+    } else if matches!(
+        io_kind,
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::BrokenPipe
+        )
+    ) || lower.contains("connection closed")
+        || lower.contains("reset")
+    {
+        FailureKind::ConnectReset
+    } else {
+        FailureKind::Network
+    };
+    FetchFailure::new(kind, detail)
+}
+
+fn chain_text(error: &reqwest::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}

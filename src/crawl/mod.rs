@@ -1,0 +1,538 @@
+//! The crawler: the only part of portal-audit that touches the network. It
+//! opens a site (robots.txt, start page, sitemap probe), then hands out pages
+//! one at a time while keeping a bounded number of polite fetches in flight.
+//! It never looks inside a page: the orchestrator extracts links and gives
+//! them back with [`SiteCrawl::enqueue`].
+
+mod decode;
+mod fetch;
+mod robots;
+mod scope;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use url::Url;
+
+pub use decode::decode_html;
+pub use fetch::{Body, Expect, FetchConfig, Fetched, Fetcher};
+pub use robots::{ROBOTS_AGENT, RobotsRules};
+pub use scope::{Scope, normalize};
+
+use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
+
+/// Default cap on pages fetched per site.
+pub const DEFAULT_MAX_PAGES: usize = 200;
+/// Default cap on link depth from the start page.
+pub const DEFAULT_MAX_DEPTH: u32 = 3;
+/// Default connections per host.
+pub const DEFAULT_PER_HOST: usize = 4;
+/// Default requests in flight across all sites.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Default limit for one request, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+/// Default time budget for one site, in seconds.
+pub const DEFAULT_SITE_BUDGET_SECS: u64 = 600;
+/// Default cap on a body after decompression.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Default cap on redirects for one URL.
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+/// Longest Crawl-delay we honour; a longer one is capped (and the site budget
+/// then bounds the crawl).
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+/// Links remembered per site, beyond which new ones are ignored.
+const SEEN_PER_PAGE_BUDGET: usize = 50;
+
+/// Limits and politeness for a crawl.
+#[derive(Debug, Clone)]
+pub struct CrawlConfig {
+    /// HTTP client settings.
+    pub fetch: FetchConfig,
+    /// Pages fetched per site at most (the start page included).
+    pub max_pages: usize,
+    /// Link depth at most.
+    pub max_depth: u32,
+    /// Requests in flight per site at most.
+    pub per_host: usize,
+    /// Requests in flight across all sites at most.
+    pub concurrency: usize,
+    /// Wall-clock budget per site; the crawl stops fetching when it runs out.
+    pub site_budget: Duration,
+    /// Smallest gap between two requests to one site.
+    pub min_interval: Duration,
+}
+
+/// Facts about the site as a whole, learnt while opening it.
+#[derive(Debug, Clone)]
+pub struct SiteFacts {
+    /// The start URL from the targets file.
+    pub start_url: Url,
+    /// Where it led after redirects.
+    pub final_url: Url,
+    /// Served over HTTPS with a certificate we accepted.
+    pub https: bool,
+    /// robots.txt answered 200.
+    pub robots_txt: bool,
+    /// A sitemap that answered with XML.
+    pub sitemap_xml: Option<Url>,
+}
+
+/// Counters of one site's crawl.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrawlStats {
+    /// Requests for pages (the start page included).
+    pub pages_fetched: usize,
+    /// Of those, the ones that failed.
+    pub pages_failed: usize,
+    /// Links not followed because robots.txt disallows them.
+    pub robots_skipped: usize,
+    /// The page cap stopped the crawl with links still queued.
+    pub hit_page_cap: bool,
+    /// The site budget ran out.
+    pub hit_time_budget: bool,
+}
+
+/// Opens sites for crawling; shares one HTTP client and connection budget.
+#[derive(Debug, Clone)]
+pub struct Crawler {
+    fetcher: Fetcher,
+    config: Arc<CrawlConfig>,
+}
+
+impl Crawler {
+    /// Builds the crawler.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(config: CrawlConfig) -> anyhow::Result<Self> {
+        let fetcher = Fetcher::new(config.fetch.clone(), config.concurrency)?;
+        Ok(Self {
+            fetcher,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Opens a site: reads robots.txt, fetches the start page (following its
+    /// redirects, which fix the site's scope) and probes for a sitemap.
+    ///
+    /// # Errors
+    /// A [`FetchFailure`] when the site cannot be audited at all.
+    pub async fn open(&self, start: &Url) -> Result<SiteCrawl, FetchFailure> {
+        let deadline = Instant::now() + self.config.site_budget;
+        match tokio::time::timeout_at(deadline, self.open_inner(start, deadline)).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchFailure::new(
+                FailureKind::Timeout,
+                "the site budget ran out while opening the site",
+            )),
+        }
+    }
+
+    async fn open_inner(&self, start: &Url, deadline: Instant) -> Result<SiteCrawl, FetchFailure> {
+        let start = normalize(start)
+            .ok_or_else(|| FetchFailure::new(FailureKind::InvalidUrl, start.to_string()))?;
+        let start_scope = Scope::of(&start);
+        let mut robots = Arc::new(self.read_robots(&start, &start_scope).await?);
+        let mut robots_txt = matches!(*robots, RobotsRules::Parsed(_));
+        let start_robots = Arc::clone(&robots);
+        let start_origin = start.origin();
+        let fetched = self
+            .fetcher
+            .fetch(&start, Expect::Html, &move |u: &Url| {
+                if u.origin() == start_origin && !start_robots.allows(u) {
+                    Err(FetchFailure::new(
+                        FailureKind::RobotsDisallowed,
+                        format!("robots.txt disallows {u}"),
+                    ))
+                } else {
+                    Ok(())
+                }
+            })
+            .await?;
+        let final_url = normalize(&fetched.final_url).unwrap_or_else(|| fetched.final_url.clone());
+        let scope = Scope::of(&final_url);
+        if final_url.origin() != start.origin() {
+            robots = Arc::new(self.read_robots(&final_url, &scope).await?);
+            robots_txt = matches!(*robots, RobotsRules::Parsed(_));
+            if !robots.allows(&final_url) {
+                return Err(FetchFailure::new(
+                    FailureKind::RobotsDisallowed,
+                    format!("robots.txt disallows {final_url}"),
+                ));
+            }
+        }
+        let outcome = match fetched.body {
+            Body::Html(body) => PageOutcome::Html {
+                status: fetched.status,
+                body,
+            },
+            _ => {
+                return Err(FetchFailure::new(
+                    FailureKind::NotHtml,
+                    format!(
+                        "the start page is {}",
+                        fetched.content_type.unwrap_or_else(|| "not HTML".into())
+                    ),
+                ));
+            }
+        };
+        let (sitemap_xml, probed) = self.probe_sitemap(&final_url, &scope, &robots).await;
+        let interval = robots.crawl_delay().map_or(self.config.min_interval, |d| {
+            d.min(MAX_CRAWL_DELAY).max(self.config.min_interval)
+        });
+        let mut seen: HashSet<Url> = probed.into_iter().collect();
+        seen.insert(start.clone());
+        seen.insert(final_url.clone());
+        let fetched = Arc::new(Mutex::new(seen.clone()));
+        let first = Page {
+            requested: start.clone(),
+            url: final_url.clone(),
+            depth: 0,
+            outcome,
+        };
+        Ok(SiteCrawl {
+            fetcher: self.fetcher.clone(),
+            config: Arc::clone(&self.config),
+            facts: SiteFacts {
+                start_url: start,
+                https: final_url.scheme() == "https",
+                final_url,
+                robots_txt,
+                sitemap_xml,
+            },
+            scope: Arc::new(scope),
+            robots,
+            frontier: BinaryHeap::new(),
+            seen,
+            fetched,
+            sequence: 0,
+            inflight: JoinSet::new(),
+            first: Some(first),
+            interval,
+            next_slot: Instant::now(),
+            deadline,
+            stats: CrawlStats {
+                pages_fetched: 1,
+                ..CrawlStats::default()
+            },
+        })
+    }
+
+    async fn read_robots(&self, site: &Url, scope: &Scope) -> Result<RobotsRules, FetchFailure> {
+        let Ok(robots_url) = site.join("/robots.txt") else {
+            return Ok(RobotsRules::AllowAll);
+        };
+        let in_scope = |u: &Url| {
+            if scope.contains(u) {
+                Ok(())
+            } else {
+                Err(FetchFailure::new(
+                    FailureKind::RedirectOutOfScope,
+                    u.to_string(),
+                ))
+            }
+        };
+        match self
+            .fetcher
+            .fetch(&robots_url, Expect::Raw, &in_scope)
+            .await
+        {
+            Ok(Fetched {
+                body: Body::Raw(bytes),
+                ..
+            }) => Ok(RobotsRules::parse(&bytes)),
+            Ok(_) => Ok(RobotsRules::AllowAll),
+            Err(f) => match f.kind {
+                FailureKind::Http5xx => Ok(RobotsRules::DisallowAll),
+                // No usable robots.txt (404, redirect elsewhere, too big, …): no restrictions.
+                FailureKind::Http4xx
+                | FailureKind::RedirectOutOfScope
+                | FailureKind::BodyTooLarge
+                | FailureKind::TooManyRedirects
+                | FailureKind::RedirectLoop
+                | FailureKind::InvalidUrl
+                | FailureKind::EmptyResponse
+                | FailureKind::NotHtml => Ok(RobotsRules::AllowAll),
+                // The host itself is unreachable: that is the site's outcome.
+                _ => Err(f),
+            },
+        }
+    }
+
+    /// The first candidate that answers with a sitemap, and every URL tried.
+    async fn probe_sitemap(
+        &self,
+        site: &Url,
+        scope: &Scope,
+        robots: &RobotsRules,
+    ) -> (Option<Url>, Vec<Url>) {
+        let mut candidates: Vec<Url> = robots
+            .sitemaps()
+            .iter()
+            .filter_map(|s| site.join(s).ok())
+            .filter(|u| scope.contains(u))
+            .collect();
+        if let Ok(default) = site.join("/sitemap.xml")
+            && !candidates.contains(&default)
+        {
+            candidates.push(default);
+        }
+        let permit = |u: &Url| {
+            if scope.contains(u) && robots.allows(u) {
+                Ok(())
+            } else {
+                Err(FetchFailure::new(
+                    FailureKind::RobotsDisallowed,
+                    u.to_string(),
+                ))
+            }
+        };
+        let mut tried = Vec::new();
+        for candidate in candidates.into_iter().take(3) {
+            tried.push(candidate.clone());
+            if let Ok(Fetched {
+                body: Body::Raw(bytes),
+                final_url,
+                ..
+            }) = self.fetcher.fetch(&candidate, Expect::Raw, &permit).await
+                && looks_like_sitemap(&bytes)
+            {
+                tried.push(final_url.clone());
+                return (Some(final_url), tried);
+            }
+        }
+        (None, tried)
+    }
+}
+
+fn looks_like_sitemap(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return true; // gzip-compressed sitemap
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
+    head.contains("<urlset") || head.contains("<sitemapindex")
+}
+
+/// A queued URL; ordered so that shallower and higher-priority links come first.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Queued {
+    key: Reverse<(u32, u8, u64)>,
+    url: Url,
+}
+
+/// One site being crawled. Ask for pages with [`SiteCrawl::next_page`] and
+/// feed their links back with [`SiteCrawl::enqueue`].
+#[derive(Debug)]
+pub struct SiteCrawl {
+    fetcher: Fetcher,
+    config: Arc<CrawlConfig>,
+    facts: SiteFacts,
+    scope: Arc<Scope>,
+    robots: Arc<RobotsRules>,
+    frontier: BinaryHeap<Queued>,
+    seen: HashSet<Url>,
+    /// URLs fetched (as requested and after redirects), shared with the fetch
+    /// tasks so that a redirect to a page already fetched is not followed.
+    fetched: Arc<Mutex<HashSet<Url>>>,
+    sequence: u64,
+    inflight: JoinSet<Page>,
+    first: Option<Page>,
+    interval: Duration,
+    next_slot: Instant,
+    deadline: Instant,
+    stats: CrawlStats,
+}
+
+/// How eagerly a link should be fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkPriority {
+    /// Main menu, navigation and footer links: the sections we look for.
+    Navigation = 0,
+    /// Everything else.
+    Body = 1,
+}
+
+impl SiteCrawl {
+    /// Facts about the site.
+    #[must_use]
+    pub fn facts(&self) -> &SiteFacts {
+        &self.facts
+    }
+
+    /// The site's scope.
+    #[must_use]
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Counters so far.
+    #[must_use]
+    pub fn stats(&self) -> CrawlStats {
+        self.stats
+    }
+
+    /// Queues links found on a page at `depth`; their pages will be at
+    /// `depth + 1`. Off-site, disallowed, already seen and too deep links are
+    /// dropped.
+    pub fn enqueue(&mut self, links: impl IntoIterator<Item = (Url, LinkPriority)>, depth: u32) {
+        let depth = depth + 1;
+        if depth > self.config.max_depth {
+            return;
+        }
+        let seen_cap = self
+            .config
+            .max_pages
+            .saturating_mul(SEEN_PER_PAGE_BUDGET)
+            .max(1_000);
+        for (url, priority) in links {
+            let Some(url) = normalize(&url) else { continue };
+            if !self.scope.contains(&url) || self.seen.len() >= seen_cap || self.seen.contains(&url)
+            {
+                continue;
+            }
+            if !self.robots.allows(&url) {
+                self.stats.robots_skipped += 1;
+                self.seen.insert(url);
+                continue;
+            }
+            self.seen.insert(url.clone());
+            self.sequence += 1;
+            self.frontier.push(Queued {
+                key: Reverse((depth, priority as u8, self.sequence)),
+                url,
+            });
+        }
+    }
+
+    /// The next fetched page, or `None` when the crawl is over (frontier
+    /// empty, page cap reached, or site budget spent).
+    pub async fn next_page(&mut self) -> Option<Page> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        loop {
+            self.launch();
+            if self.inflight.is_empty() {
+                if !self.frontier.is_empty() && self.stats.pages_fetched >= self.config.max_pages {
+                    self.stats.hit_page_cap = true;
+                }
+                return None;
+            }
+            match tokio::time::timeout_at(self.deadline, self.inflight.join_next()).await {
+                Ok(Some(Ok(page))) => {
+                    if matches!(page.outcome, PageOutcome::Failed(_)) {
+                        self.stats.pages_failed += 1;
+                    }
+                    return Some(page);
+                }
+                Ok(Some(Err(_))) => {
+                    self.stats.pages_failed += 1;
+                }
+                Ok(None) => return None,
+                Err(_) => {
+                    self.inflight.abort_all();
+                    self.frontier.clear();
+                    self.stats.hit_time_budget = true;
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn launch(&mut self) {
+        let now = Instant::now();
+        while self.inflight.len() < self.config.per_host.max(1)
+            && self.stats.pages_fetched < self.config.max_pages
+            && now < self.deadline
+        {
+            let Some(Queued {
+                key: Reverse((depth, _, _)),
+                url,
+            }) = self.frontier.pop()
+            else {
+                break;
+            };
+            let slot = self.next_slot.max(now);
+            self.next_slot = slot + self.interval;
+            self.stats.pages_fetched += 1;
+            let fetcher = self.fetcher.clone();
+            let scope = Arc::clone(&self.scope);
+            let robots = Arc::clone(&self.robots);
+            let fetched = Arc::clone(&self.fetched);
+            self.inflight.spawn(async move {
+                tokio::time::sleep_until(slot).await;
+                let requested = url.clone();
+                let permit = |u: &Url| {
+                    let already = *u != requested
+                        && normalize(u)
+                            .is_some_and(|n| fetched.lock().is_ok_and(|f| f.contains(&n)));
+                    if already {
+                        Err(FetchFailure::new(FailureKind::AlreadyFetched, u.as_str()))
+                    } else if !scope.contains(u) {
+                        Err(FetchFailure::new(
+                            FailureKind::RedirectOutOfScope,
+                            format!("leaves the site: {u}"),
+                        ))
+                    } else if !robots.allows(u) {
+                        Err(FetchFailure::new(
+                            FailureKind::RobotsDisallowed,
+                            format!("robots.txt disallows {u}"),
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                };
+                let outcome = fetcher.fetch(&url, Expect::Html, &permit).await;
+                let page = page_from(url, depth, outcome);
+                if let Ok(mut fetched) = fetched.lock() {
+                    fetched.insert(page.requested.clone());
+                    fetched.insert(page.url.clone());
+                }
+                page
+            });
+        }
+    }
+}
+
+fn page_from(requested: Url, depth: u32, outcome: Result<Fetched, FetchFailure>) -> Page {
+    match outcome {
+        Ok(fetched) => {
+            let url = normalize(&fetched.final_url).unwrap_or(fetched.final_url);
+            let outcome = match fetched.body {
+                Body::Html(body) => PageOutcome::Html {
+                    status: fetched.status,
+                    body,
+                },
+                Body::Skipped | Body::Raw(_) => PageOutcome::Document {
+                    content_type: fetched.content_type.unwrap_or_default(),
+                },
+            };
+            Page {
+                requested,
+                url,
+                depth,
+                outcome,
+            }
+        }
+        Err(failure) if failure.kind == FailureKind::AlreadyFetched => {
+            let same_as = Url::parse(&failure.detail).ok().and_then(|u| normalize(&u));
+            let outcome = same_as.map_or(PageOutcome::Failed(failure), PageOutcome::SameAs);
+            Page {
+                url: requested.clone(),
+                requested,
+                depth,
+                outcome,
+            }
+        }
+        Err(failure) => Page {
+            url: requested.clone(),
+            requested,
+            depth,
+            outcome: PageOutcome::Failed(failure),
+        },
+    }
+}

@@ -1,0 +1,36 @@
+//! portal-audit tells a government IT department, site by site, which required
+//! information its agencies' websites are missing.
+//!
+//! Data flows one way:
+//!
+//! - [`target`]: the sites to audit, from a targets CSV;
+//! - [`crawl`]: the only network I/O; fetches pages politely within limits;
+//! - [`page`]: what a fetch produced, or the named reason it failed;
+//! - [`extract`]: one HTML page into owned facts (links, headings, text);
+//! - [`checklist`]: required items loaded from TOML and compiled once;
+//! - [`evaluate`]: facts judged against the checklist into [`finding`]s;
+//! - [`score`]: findings into a weighted 0–100 score;
+//! - [`report`]: CSV scorecards, written atomically;
+//! - [`audit`]: the orchestrator that wires the stages for many sites;
+//! - [`app`] and [`cli`]: the command line.
+//!
+//! [`fixture_server`] serves the bundled fixture sites on 127.0.0.1 for
+//! `portal-audit demo` and the tests; [`fold`] is the accent-insensitive text
+//! folding every matcher uses.
+
+pub mod app;
+pub mod audit;
+pub mod checklist;
+pub mod cli;
+pub mod crawl;
+pub mod error;
+pub mod evaluate;
+pub mod extract;
+pub mod finding;
+pub mod fixture_server;
+pub mod fold;
+pub mod page;
+pub mod progress;
+pub mod report;
+pub mod score;
+pub mod target;

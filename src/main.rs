@@ -1,0 +1,43 @@
+//! The `portal-audit` binary: parses the command line, sets up logging and the
+//! runtime, runs the app and turns the outcome into an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use portal_audit::app::{self, Exit};
+use portal_audit::cli::Cli;
+use portal_audit::error::InputError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "portal_audit=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("portal-audit: cannot start the runtime: {e}");
+            return ExitCode::from(Exit::Internal as u8);
+        }
+    };
+    let outcome = runtime.block_on(app::run(cli));
+    match outcome {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(error) => {
+            if let Some(input) = error.downcast_ref::<InputError>() {
+                eprintln!("portal-audit: error: {input}");
+                ExitCode::from(Exit::BadInput as u8)
+            } else {
+                eprintln!("portal-audit: internal failure: {error:#}");
+                ExitCode::from(Exit::Internal as u8)
+            }
+        }
+    }
+}

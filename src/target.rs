@@ -1,0 +1,292 @@
+//! The sites to audit, read from a targets CSV (`id,name,kind,url`), with every
+//! problem reported against the file and line a user can fix.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::InputError;
+
+/// What kind of government body runs a site; checklist items apply per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    /// Provincial People's Committee portal (cổng tỉnh).
+    Province,
+    /// A provincial department, board or sector (sở, ban, ngành).
+    Department,
+    /// A district People's Committee (huyện, thị xã, thành phố thuộc tỉnh);
+    /// a legacy tier since the 2025 reorganisation.
+    District,
+    /// A commune or ward People's Committee (xã, phường).
+    Commune,
+}
+
+impl SiteKind {
+    /// Every kind, in display order.
+    pub const ALL: [SiteKind; 4] = [
+        SiteKind::Province,
+        SiteKind::Department,
+        SiteKind::District,
+        SiteKind::Commune,
+    ];
+
+    /// The canonical name used in files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteKind::Province => "province",
+            SiteKind::Department => "department",
+            SiteKind::District => "district",
+            SiteKind::Commune => "commune",
+        }
+    }
+}
+
+impl fmt::Display for SiteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SiteKind {
+    type Err = String;
+
+    /// Accepts the English names and the Vietnamese aliases (tinh, so, huyen, xa),
+    /// with or without accents.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let folded = crate::fold::fold(s);
+        match folded.trim() {
+            "province" | "tinh" => Ok(SiteKind::Province),
+            "department" | "so" | "ban" | "nganh" => Ok(SiteKind::Department),
+            "district" | "huyen" | "district legacy" => Ok(SiteKind::District),
+            "commune" | "xa" | "phuong" | "ward" => Ok(SiteKind::Commune),
+            _ => Err(format!(
+                "unknown kind `{s}`: use province, department, district or commune \
+                 (or tinh, so, huyen, xa)"
+            )),
+        }
+    }
+}
+
+/// One site to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Stable identifier from the targets file; keys history and CI gates.
+    pub id: String,
+    /// Human name of the agency.
+    pub name: String,
+    /// What kind of body runs it.
+    pub kind: SiteKind,
+    /// Where the crawl starts.
+    pub url: Url,
+    /// A checklist named for this target alone (the `checklist` column).
+    pub checklist: Option<String>,
+    /// Columns beyond the known ones, kept in file order for the scorecard.
+    pub extra: Vec<(String, String)>,
+}
+
+const REQUIRED_COLUMNS: [&str; 4] = ["id", "name", "kind", "url"];
+const OPTIONAL_COLUMNS: [&str; 1] = ["checklist"];
+
+/// Reads and validates a targets file. Every error names the file and line.
+pub fn load_targets(path: &Path) -> Result<Vec<Target>, InputError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::in_file(path, format!("cannot read targets file: {e}")))?;
+    parse_targets(path, &bytes)
+}
+
+/// Parses the bytes of a targets file; `path` is used in messages only.
+pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(InputError::in_file(
+            path,
+            "the targets file is empty: expected a header `id,name,kind,url` and one row per site",
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(path, &e))?
+        .iter()
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    for required in REQUIRED_COLUMNS {
+        if column(required).is_none() {
+            return Err(InputError::at_line(
+                path,
+                1,
+                format!(
+                    "the header has no `{required}` column (expected at least id,name,kind,url)"
+                ),
+            ));
+        }
+    }
+    let [id_col, name_col, kind_col, url_col] = REQUIRED_COLUMNS.map(|c| column(c).unwrap_or(0));
+    let checklist_col = column("checklist");
+
+    let mut targets = Vec::new();
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, &e))?;
+        let line = record
+            .position()
+            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let field = |i: usize| record.get(i).unwrap_or("").to_owned();
+        let id = field(id_col);
+        if id.is_empty() {
+            return Err(InputError::at_line(path, line, "empty `id`"));
+        }
+        if let Some(first) = first_line_of.get(&id) {
+            return Err(InputError::at_line(
+                path,
+                line,
+                format!("duplicate id `{id}` (first used on line {first})"),
+            ));
+        }
+        first_line_of.insert(id.clone(), line);
+        let kind = field(kind_col)
+            .parse::<SiteKind>()
+            .map_err(|m| InputError::at_line(path, line, m))?;
+        let url =
+            parse_start_url(&field(url_col)).map_err(|m| InputError::at_line(path, line, m))?;
+        let name = match field(name_col) {
+            n if n.is_empty() => id.clone(),
+            n => n,
+        };
+        let checklist = checklist_col.map(field).filter(|c| !c.is_empty());
+        let extra = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                !REQUIRED_COLUMNS.contains(&h.as_str()) && !OPTIONAL_COLUMNS.contains(&h.as_str())
+            })
+            .map(|(i, h)| (h.clone(), field(i)))
+            .collect();
+        targets.push(Target {
+            id,
+            name,
+            kind,
+            url,
+            checklist,
+            extra,
+        });
+    }
+    if targets.is_empty() {
+        return Err(InputError::in_file(
+            path,
+            "the targets file has a header but no sites",
+        ));
+    }
+    Ok(targets)
+}
+
+fn parse_start_url(raw: &str) -> Result<Url, String> {
+    if raw.is_empty() {
+        return Err("empty `url`".into());
+    }
+    let url = Url::parse(raw).map_err(|e| format!("malformed url `{raw}`: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("url `{raw}` must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("url `{raw}` has no host"));
+    }
+    Ok(url)
+}
+
+fn csv_error(path: &Path, error: &csv::Error) -> InputError {
+    match error.position() {
+        Some(pos) => InputError::at_line(
+            path,
+            usize::try_from(pos.line()).unwrap_or(0),
+            format!("cannot read this row: {}", csv_error_kind(error)),
+        ),
+        None => InputError::in_file(path, format!("cannot read the file: {error}")),
+    }
+}
+
+fn csv_error_kind(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("it has {len} fields but the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "it is not valid UTF-8 (save the file as UTF-8)".into(),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Target>, InputError> {
+        parse_targets(Path::new("targets.csv"), text.as_bytes())
+    }
+
+    #[test]
+    fn reads_targets_with_aliases_and_extra_columns() {
+        let t = parse(
+            "id,name,kind,url,region\n\
+             stp,Sở Tư pháp,so,https://stp.example.gov.vn,Bắc\n\
+             h1,Huyện A,huyện,http://huyena.example.gov.vn/,Nam\n",
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].kind, SiteKind::Department);
+        assert_eq!(t[1].kind, SiteKind::District);
+        assert_eq!(t[0].extra, vec![("region".to_owned(), "Bắc".to_owned())]);
+    }
+
+    #[test]
+    fn duplicate_id_names_the_second_line() {
+        let e = parse("id,name,kind,url\na,A,so,http://a.vn\na,B,so,http://b.vn\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("duplicate id `a`"), "{e}");
+        assert!(e.message.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn rejects_empty_unknown_kind_and_bad_urls() {
+        assert!(parse("").unwrap_err().message.contains("empty"));
+        assert!(
+            parse("id,name,kind,url\n")
+                .unwrap_err()
+                .message
+                .contains("no sites")
+        );
+        let e = parse("id,name,kind,url\na,A,ministry,http://a.vn\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.message.contains("unknown kind")),
+            (Some(2), true)
+        );
+        let e = parse("id,name,kind,url\na,A,so,not a url\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.message.contains("malformed url")),
+            (Some(2), true)
+        );
+        let e = parse("id,name,kind,url\na,A,so,ftp://a.vn\n").unwrap_err();
+        assert!(e.message.contains("http://"), "{e}");
+        let e = parse("id,name,url\na,A,http://a.vn\n").unwrap_err();
+        assert_eq!((e.line, e.message.contains("`kind`")), (Some(1), true));
+    }
+
+    #[test]
+    fn ragged_rows_name_their_line() {
+        let e = parse("id,name,kind,url\na,A,so\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+    }
+}

@@ -1,0 +1,287 @@
+//! The built binary, driven as users and scripts drive it: exit codes, files
+//! written (or not), and the acceptance lines of the issues.
+
+use std::path::Path;
+
+use crate::support::{fixture, read_csv, run_binary, serve_all};
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write test input");
+}
+
+fn s(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn duplicate_target_id_exits_2_names_line_3_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("targets.csv"),
+        "id,name,kind,url\nstp,Sở Tư pháp,so,http://127.0.0.1:9/\nstp,Sở khác,so,http://127.0.0.1:9/\n",
+    );
+    let out = run_binary(
+        s(&[
+            "audit",
+            "--targets",
+            "targets.csv",
+            "--out",
+            "out",
+            "--quiet",
+        ]),
+        dir.path(),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("targets.csv:3:"), "{stderr}");
+    assert!(stderr.contains("duplicate id `stp`"), "{stderr}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[tokio::test]
+async fn bad_inputs_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("empty.csv"), "");
+    write(
+        &dir.path().join("kind.csv"),
+        "id,name,kind,url\na,A,ministry,http://127.0.0.1:9/\n",
+    );
+    write(
+        &dir.path().join("url.csv"),
+        "id,name,kind,url\na,A,so,127.0.0.1\n",
+    );
+    write(
+        &dir.path().join("ok.csv"),
+        "id,name,kind,url\na,A,so,http://127.0.0.1:9/\n",
+    );
+    write(
+        &dir.path().join("bad.toml"),
+        "[checklist]\nid = \"x\"\nversion = \"1\"\ntitle = \"X\"\n\n[[item]]\nid = \"a\"\ntitle = \"A\"\npattern = [\"[unclosed\"]\n",
+    );
+    for (targets, checklist, expect) in [
+        (
+            "empty.csv",
+            "vn-gov-portal",
+            "empty.csv: the targets file is empty",
+        ),
+        (
+            "kind.csv",
+            "vn-gov-portal",
+            "kind.csv:2: unknown kind `ministry`",
+        ),
+        ("url.csv", "vn-gov-portal", "url.csv:2: malformed url"),
+        ("ok.csv", "bad.toml", "bad.toml:9:"),
+        ("ok.csv", "nope.toml", "nope.toml: cannot read checklist"),
+    ] {
+        let out = run_binary(
+            s(&[
+                "audit",
+                "--targets",
+                targets,
+                "--out",
+                "out",
+                "--checklist",
+                checklist,
+                "--quiet",
+            ]),
+            dir.path(),
+        )
+        .await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{targets} {checklist}: {stderr}"
+        );
+        assert!(stderr.contains(expect), "{targets} {checklist}: {stderr}");
+        assert!(
+            !dir.path().join("out").exists(),
+            "nothing written for {targets} {checklist}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn checklist_commands_list_show_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_binary(s(&["checklist", "list"]), dir.path()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.contains("vn-gov-portal") && stdout.contains("us-federal"),
+        "{stdout}"
+    );
+
+    let out = run_binary(s(&["checklist", "show", "vn-gov-portal"]), dir.path()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("budget_finance"), "{stdout}");
+    assert!(
+        stdout.contains("Nghị định 42/2022/NĐ-CP Điều 4.1.e [2022-08-15 – 2026-06-30]"),
+        "{stdout}"
+    );
+
+    write(
+        &dir.path().join("mine.toml"),
+        "[checklist]\nid = \"mine\"\nversion = \"1\"\ntitle = \"Mine\"\n\n[[item]]\nid = \"a\"\ntitle = \"A\"\nlink_text = [\"Liên hệ\"]\n",
+    );
+    let out = run_binary(s(&["checklist", "check", "mine.toml"]), dir.path()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write(
+        &dir.path().join("typo.toml"),
+        "[checklist]\nid = \"mine\"\nversion = \"1\"\ntitle = \"Mine\"\nwieght = 2\n",
+    );
+    let out = run_binary(s(&["checklist", "check", "typo.toml"]), dir.path()).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("typo.toml:5:") && stderr.contains("wieght"),
+        "{stderr}"
+    );
+}
+
+/// Issue #2's acceptance line: a department site with opaque `index.php?cat=N`
+/// menu links, audited by the binary as of 2026-11-28.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opaque_department_site_items_found_and_gaps_reported() {
+    let served = serve_all(vec![fixture("so-cong-thuong-opaque")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("T.csv"),
+        &format!(
+            "id,name,kind,url,region\nsct,Sở Công Thương,so,{},=cmd()\n",
+            served[0].url
+        ),
+    );
+    let out = run_binary(
+        s(&[
+            "audit",
+            "--targets",
+            "T.csv",
+            "--out",
+            "D",
+            "--as-of",
+            "2026-11-28",
+        ]),
+        dir.path(),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["scorecard.csv", "findings.csv", "missing.csv"] {
+        assert!(
+            stdout.contains(&format!("D/{file}")),
+            "prints the path of {file}: {stdout}"
+        );
+    }
+    let findings = read_csv(&dir.path().join("D/findings.csv"));
+    let status = |id: &str| {
+        findings
+            .iter()
+            .find(|r| r["item_id"] == id)
+            .map(|r| r["status"].clone())
+            .unwrap_or_else(|| panic!("no row for {id}"))
+    };
+    for present in [
+        "org_functions",
+        "org_structure_chart",
+        "leadership",
+        "news",
+        "legal_documents",
+        "admin_procedures",
+        "site_search",
+        "footer_address",
+        "footer_phone_fax",
+        "footer_email",
+        "footer_responsible_person",
+    ] {
+        assert_eq!(status(present), "present", "{present}");
+    }
+    for missing in [
+        "budget_finance",
+        "qa_feedback",
+        "investment_procurement",
+        "statistics",
+        "draft_consultation",
+    ] {
+        assert_eq!(status(missing), "missing", "{missing}");
+    }
+    let scorecard = read_csv(&dir.path().join("D/scorecard.csv"));
+    assert_eq!(scorecard.len(), 1);
+    assert_eq!(scorecard[0]["status"], "ok");
+    assert_eq!(
+        scorecard[0]["region"], "'=cmd()",
+        "extra columns kept, formulas neutralised"
+    );
+    let missing = read_csv(&dir.path().join("D/missing.csv"));
+    assert!(missing.iter().all(|r| r["status"] != "present"));
+    assert!(
+        std::fs::read(dir.path().join("D/scorecard.csv"))
+            .unwrap()
+            .starts_with(b"\xEF\xBB\xBF")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_under_sets_exit_code() {
+    let served = serve_all(vec![fixture("so-tu-phap-day-du")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("T.csv"),
+        &format!("id,name,kind,url\nstp,STP,so,{}\n", served[0].url),
+    );
+    for (threshold, code) in [("101", 1), ("0", 0)] {
+        let out = run_binary(
+            s(&[
+                "audit",
+                "--targets",
+                "T.csv",
+                "--out",
+                "D",
+                "--quiet",
+                "--as-of",
+                "2026-11-28",
+                "--fail-under",
+                threshold,
+            ]),
+            dir.path(),
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "--fail-under {threshold}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The README's demo command, from a directory that is not the repository.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_anywhere_and_writes_a_row_per_fixture_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_binary(s(&["demo", "--out", "demo-out"]), dir.path()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("demo-out/scorecard.csv"), "{stdout}");
+    let rows = read_csv(&dir.path().join("demo-out/scorecard.csv"));
+    assert_eq!(
+        rows.len(),
+        portal_audit::fixture_server::embedded_sites().len()
+    );
+}

@@ -1,0 +1,6 @@
+//! One integration-test binary (fast links): every test crawls real HTTP
+//! servers bound to 127.0.0.1 inside the test process; nothing leaves loopback.
+
+mod cli;
+mod fixtures;
+mod support;

@@ -1,0 +1,110 @@
+//! Helpers shared by the integration tests: serving fixture sites, auditing
+//! them through the library, and running the built binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::civil::Date;
+use portal_audit::audit::{Assignment, AuditRun, run_audit};
+use portal_audit::checklist;
+use portal_audit::crawl::{CrawlConfig, FetchConfig};
+use portal_audit::fixture_server::{FIXTURE_AS_OF, FixtureSite, ServedSite, embedded_sites, serve};
+use portal_audit::progress::Progress;
+
+/// The fixture site with this id.
+pub fn fixture(id: &str) -> FixtureSite {
+    embedded_sites()
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("no fixture site {id}"))
+}
+
+/// Serves every given site.
+pub async fn serve_all(sites: Vec<FixtureSite>) -> Vec<ServedSite> {
+    let mut served = Vec::new();
+    for site in sites {
+        served.push(serve(site).await.expect("bind 127.0.0.1"));
+    }
+    served
+}
+
+/// Crawl settings for tests: the defaults, with short timeouts.
+pub fn test_crawl_config() -> CrawlConfig {
+    CrawlConfig {
+        fetch: FetchConfig {
+            user_agent: "portal-audit-tests/0 (+https://example.invalid/)".into(),
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_body_bytes: portal_audit::crawl::DEFAULT_MAX_BODY_BYTES,
+            max_redirects: portal_audit::crawl::DEFAULT_MAX_REDIRECTS,
+            insecure: false,
+        },
+        max_pages: portal_audit::crawl::DEFAULT_MAX_PAGES,
+        max_depth: portal_audit::crawl::DEFAULT_MAX_DEPTH,
+        per_host: portal_audit::crawl::DEFAULT_PER_HOST,
+        concurrency: portal_audit::crawl::DEFAULT_CONCURRENCY,
+        site_budget: Duration::from_secs(60),
+        min_interval: Duration::ZERO,
+    }
+}
+
+/// The date the fixtures' expectations are written for.
+pub fn fixture_date() -> Date {
+    FIXTURE_AS_OF.parse().expect("fixture date")
+}
+
+/// Audits served sites with the default checklist through the library.
+pub async fn audit_served(served: &[ServedSite]) -> AuditRun {
+    let checklist = Arc::new(checklist::load("vn-gov-portal").expect("built-in checklist"));
+    let assignments = served
+        .iter()
+        .map(|s| Assignment {
+            target: s.target(),
+            checklist: Arc::clone(&checklist),
+        })
+        .collect();
+    run_audit(
+        assignments,
+        test_crawl_config(),
+        fixture_date(),
+        &Progress::hidden(),
+    )
+    .await
+    .expect("audit runs")
+}
+
+/// Runs the built binary with `args` in `dir`, off the async runtime.
+pub async fn run_binary(args: Vec<String>, dir: &Path) -> Output {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_portal-audit"))
+            .args(&args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run portal-audit")
+    })
+    .await
+    .expect("join")
+}
+
+/// Reads a CSV written by the tool (BOM tolerated) into header-keyed rows.
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
+}
