@@ -2,20 +2,25 @@
 //! network I/O, runs the audit, writes the reports and picks the exit code.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
 use crate::audit::{Assignment, AuditRun, SiteStatus, run_audit};
 use crate::checklist::{self, Checklist};
-use crate::cli::{AuditArgs, ChecklistCommand, Cli, Command, DemoArgs, RunOptions};
+use crate::cli::{
+    AuditArgs, ChecklistCommand, Cli, Command, DemoArgs, DiffArgs, HistoryArgs, RunOptions,
+};
 use crate::crawl::{CrawlConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS, FetchConfig};
 use crate::error::InputError;
+use crate::finding::Change;
 use crate::fixture_server;
+use crate::history::{History, changes_since};
 use crate::progress::Progress;
-use crate::report::{ReportOptions, WrittenReports, write_reports};
+use crate::report::{ReportInput, ReportOptions, WrittenReports, write_reports};
 use crate::target::{Target, load_targets};
 
 /// Exit statuses scripts can rely on.
@@ -30,6 +35,36 @@ pub enum Exit {
     BadInput = 2,
     /// The tool failed.
     Internal = 3,
+    /// Interrupted by Ctrl-C or SIGTERM; partial results were written.
+    Interrupted = 130,
+}
+
+/// Cancels `cancel` on Ctrl-C (SIGINT) or SIGTERM, so the run stops crawling
+/// and writes what it has.
+async fn cancel_on_signal(cancel: CancellationToken) {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::warn!("cannot listen for SIGTERM: {e}");
+                    let _ = tokio::signal::ctrl_c().await;
+                    cancel.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            // Ctrl-C in a terminal.
+            _ = tokio::signal::ctrl_c() => {}
+            // systemd stopping the service, or kill.
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("portal-audit: interrupted; stopping the crawl and writing what was done");
+    cancel.cancel();
 }
 
 /// Runs the command.
@@ -42,6 +77,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Audit(args) => audit(args).await,
         Command::Demo(args) => demo(args).await,
         Command::Checklist(cmd) => checklist_command(cmd),
+        Command::History(args) => history_command(&args),
+        Command::Diff(args) => diff_command(&args),
     }
 }
 
@@ -49,16 +86,64 @@ async fn audit(args: AuditArgs) -> anyhow::Result<Exit> {
     let targets = load_targets(&args.targets)?;
     let assignments = assign_checklists(targets, &args.options.checklist, &args.targets)?;
     check_fail_under(&args.options)?;
-    prepare_out(&args.out)?;
-    let run = execute(assignments, &args.options).await?;
-    let written = write_reports(&args.out, &run, report_options(&args.options))?;
-    conclude(&run, &written, &args.options)
+    let out = expand_out(&args.out, &args.options);
+    let mut history = open_history(&out, &args.options)?;
+    prepare_out(&out)?;
+    run_and_report(assignments, &out, &mut history, &args.options).await
+}
+
+/// `--out` with `{date}` replaced by the audit date, for scheduled runs.
+fn expand_out(out: &Path, options: &RunOptions) -> PathBuf {
+    PathBuf::from(
+        out.to_string_lossy()
+            .replace("{date}", &options.as_of.to_string()),
+    )
+}
+
+/// `--history`, else `history.sqlite` beside the output folder. Taking its
+/// lock here, before any crawling, makes a second concurrent run fail fast.
+fn open_history(out: &Path, options: &RunOptions) -> anyhow::Result<History> {
+    let path = options.history.clone().unwrap_or_else(|| {
+        let absolute = if out.is_absolute() {
+            out.to_path_buf()
+        } else {
+            Path::new(".").join(out)
+        };
+        absolute
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("history.sqlite")
+    });
+    History::open(&path)
+}
+
+/// Crawls, compares with the history, writes every report, records the run.
+async fn run_and_report(
+    assignments: Vec<Assignment>,
+    out: &Path,
+    history: &mut History,
+    options: &RunOptions,
+) -> anyhow::Result<Exit> {
+    let run = execute(assignments, options).await?;
+    let ids: Vec<&str> = run.sites.iter().map(|s| s.target.id.as_str()).collect();
+    let previous = history.previous(&ids)?;
+    let changes = changes_since(&previous, &run);
+    let input = ReportInput {
+        run: &run,
+        previous: &previous,
+        changes: &changes,
+    };
+    let written = write_reports(out, input, report_options(options))?;
+    history.record(&run)?;
+    conclude(&run, &written, &changes, options)
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
     let default = Arc::new(checklist::load(&args.options.checklist)?);
     check_fail_under(&args.options)?;
-    prepare_out(&args.out)?;
+    let out = expand_out(&args.out, &args.options);
+    let mut history = open_history(&out, &args.options)?;
+    prepare_out(&out)?;
     let mut served = Vec::new();
     for site in fixture_server::embedded_sites() {
         served.push(
@@ -89,9 +174,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
             checklist: Arc::clone(&default),
         })
         .collect();
-    let run = execute(assignments, &args.options).await?;
-    let written = write_reports(&args.out, &run, report_options(&args.options))?;
-    conclude(&run, &written, &args.options)
+    run_and_report(assignments, &out, &mut history, &args.options).await
 }
 
 /// Resolves each target's checklist (the `checklist` column, else the
@@ -157,7 +240,8 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
             connect_timeout: Duration::from_secs(options.timeout.min(10)),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_redirects: DEFAULT_MAX_REDIRECTS,
-            insecure: false,
+            insecure: options.insecure,
+            retries: options.retries,
         },
         max_pages: options.max_pages,
         max_depth: options.max_depth,
@@ -176,7 +260,17 @@ fn report_options(options: &RunOptions) -> ReportOptions {
 
 async fn execute(assignments: Vec<Assignment>, options: &RunOptions) -> anyhow::Result<AuditRun> {
     let progress = Progress::new(assignments.len(), options.quiet);
-    let run = run_audit(assignments, crawl_config(options), options.as_of, &progress).await;
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
+    let run = run_audit(
+        assignments,
+        crawl_config(options),
+        options.as_of,
+        &progress,
+        cancel,
+    )
+    .await;
+    watcher.abort();
     progress.finish();
     run
 }
@@ -184,35 +278,53 @@ async fn execute(assignments: Vec<Assignment>, options: &RunOptions) -> anyhow::
 fn conclude(
     run: &AuditRun,
     written: &WrittenReports,
+    changes: &[Change],
     options: &RunOptions,
 ) -> anyhow::Result<Exit> {
     if !options.quiet {
         print_summary(run);
         println!();
-        println!("Scorecard: {}", written.scorecard.display());
-        println!("Findings:  {}", written.findings.display());
-        println!("Missing:   {}", written.missing.display());
+        for file in &written.files {
+            println!("Wrote {}", file.display());
+        }
     }
-    let below: Vec<&str> = match options.fail_under {
-        Some(threshold) => run
+    if run.interrupted {
+        eprintln!("portal-audit: the run was interrupted; the scorecards are marked incomplete");
+        return Ok(Exit::Interrupted);
+    }
+    let mut exit = Exit::Ok;
+    if let Some(threshold) = options.fail_under {
+        let below: Vec<&str> = run
             .sites
             .iter()
             .filter(|s| s.status == SiteStatus::Ok && s.score.score.is_some_and(|v| v < threshold))
             .map(|s| s.target.id.as_str())
-            .collect(),
-        None => Vec::new(),
-    };
-    if below.is_empty() {
-        Ok(Exit::Ok)
-    } else {
-        eprintln!(
-            "portal-audit: {} site(s) scored under {}%: {}",
-            below.len(),
-            options.fail_under.unwrap_or_default(),
-            below.join(", ")
-        );
-        Ok(Exit::BelowThreshold)
+            .collect();
+        if !below.is_empty() {
+            eprintln!(
+                "portal-audit: {} site(s) scored under {threshold}%: {}",
+                below.len(),
+                below.join(", ")
+            );
+            exit = Exit::BelowThreshold;
+        }
     }
+    if options.fail_on_regression {
+        let regressions: Vec<String> = changes
+            .iter()
+            .filter(|c| c.is_regression())
+            .map(|c| format!("{}/{}", c.site_id, c.item_id))
+            .collect();
+        if !regressions.is_empty() {
+            eprintln!(
+                "portal-audit: {} item(s) went from present to missing or placeholder: {}",
+                regressions.len(),
+                regressions.join(", ")
+            );
+            exit = Exit::BelowThreshold;
+        }
+    }
+    Ok(exit)
 }
 
 fn print_summary(run: &AuditRun) {
@@ -240,6 +352,105 @@ fn print_summary(run: &AuditRun) {
             site.score.needs_action.join(" ")
         );
     }
+}
+
+fn history_command(args: &HistoryArgs) -> anyhow::Result<Exit> {
+    let history = open_existing_history(&args.history)?;
+    let points = history.trend(args.site.as_deref())?;
+    if points.is_empty() {
+        println!(
+            "No runs recorded{}.",
+            args.site
+                .as_ref()
+                .map(|s| format!(" for site `{s}`"))
+                .unwrap_or_default()
+        );
+        return Ok(Exit::Ok);
+    }
+    println!(
+        "{:<28} {:>5}  {:<10}  {:>6}  {:>7}  status",
+        "site", "run", "as of", "score", "change"
+    );
+    let mut last: Option<(&str, Option<f64>)> = None;
+    for p in &points {
+        let change = match (last, p.score) {
+            (Some((site, Some(before))), Some(now)) if site == p.site_id => {
+                format!("{:+.1}", now - before)
+            }
+            _ => String::new(),
+        };
+        let score = p
+            .score
+            .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+        println!(
+            "{:<28} {:>5}  {:<10}  {:>6}  {:>7}  {}",
+            crate::fold::clip(&p.site_id, 28),
+            p.run_id,
+            p.as_of,
+            score,
+            change,
+            p.status
+        );
+        last = Some((&p.site_id, p.score));
+    }
+    Ok(Exit::Ok)
+}
+
+fn diff_command(args: &DiffArgs) -> anyhow::Result<Exit> {
+    let history = open_existing_history(&args.history)?;
+    let runs = history.runs()?;
+    let (a, b) = match (args.run_a, args.run_b) {
+        (Some(a), Some(b)) => (a, b),
+        (None, None) if runs.len() >= 2 => (runs[runs.len() - 2].id, runs[runs.len() - 1].id),
+        (None, None) => {
+            println!(
+                "Fewer than two runs recorded in {}: nothing to compare.",
+                args.history.display()
+            );
+            return Ok(Exit::Ok);
+        }
+        _ => {
+            return Err(InputError::in_file(
+                Path::new("diff"),
+                "give two run numbers, or none for the last two",
+            )
+            .into());
+        }
+    };
+    for run in [a, b] {
+        if !runs.iter().any(|r| r.id == run) {
+            return Err(InputError::in_file(
+                &args.history,
+                format!("no run {run} in this history"),
+            )
+            .into());
+        }
+    }
+    let changes = history.diff(a, b)?;
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    w.write_record(["site_id", "item_id", "before", "after", "regression"])?;
+    for c in &changes {
+        w.write_record([
+            c.site_id.as_str(),
+            c.item_id.as_str(),
+            c.before.map_or("", |s| s.as_str()),
+            c.after.map_or("", |s| s.as_str()),
+            if c.is_regression() { "yes" } else { "" },
+        ])?;
+    }
+    w.flush()?;
+    Ok(Exit::Ok)
+}
+
+fn open_existing_history(path: &Path) -> anyhow::Result<History> {
+    if !path.exists() {
+        return Err(InputError::in_file(
+            path,
+            "no history here (run an audit first, or give --history PATH)",
+        )
+        .into());
+    }
+    History::open(path)
 }
 
 fn checklist_command(cmd: ChecklistCommand) -> anyhow::Result<Exit> {

@@ -6,12 +6,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::checklist::Checklist;
 use crate::crawl::{CrawlConfig, CrawlStats, Crawler, LinkPriority, Scope};
-use crate::evaluate::{Chrome, SiteAudit, observe_page, unknown_findings};
+use crate::evaluate::{
+    PageContext, PageObservation, RunSet, SiteAudit, observe_page, unknown_findings,
+};
 use crate::extract::extract;
 use crate::finding::Finding;
 use crate::page::{FetchFailure, Page, PageOutcome};
@@ -78,6 +82,11 @@ pub struct SiteResult {
 /// A whole run.
 #[derive(Debug, Clone)]
 pub struct AuditRun {
+    /// When the run started (UTC, RFC 3339).
+    pub started_at: String,
+    /// The run was stopped (Ctrl-C, SIGTERM) before every site was done; the
+    /// results are partial.
+    pub interrupted: bool,
     /// The date the audit is judged on.
     pub as_of: Date,
     /// Results in target order.
@@ -95,16 +104,23 @@ pub async fn run_audit(
     crawl: CrawlConfig,
     as_of: Date,
     progress: &Progress,
+    cancel: CancellationToken,
 ) -> anyhow::Result<AuditRun> {
     let started = Instant::now();
-    let crawler = Crawler::new(crawl)?;
+    let started_at = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map_or_else(|_| String::new(), |t| t.to_string());
+    let crawler = Crawler::new(crawl, cancel.clone())?;
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let parsing = Arc::new(Semaphore::new(cores));
     let mut tasks = JoinSet::new();
     for (index, assignment) in assignments.iter().cloned().enumerate() {
         let crawler = crawler.clone();
         let progress = progress.clone();
+        let parsing = Arc::clone(&parsing);
         tasks.spawn(async move {
             let label = assignment.target.id.clone();
-            let result = audit_site(assignment, &crawler, as_of, &progress).await;
+            let result = audit_site(assignment, &crawler, as_of, &progress, parsing).await;
             progress.site_done(&label);
             (index, result)
         });
@@ -119,9 +135,11 @@ pub async fn run_audit(
         .map(|r| r.expect("every task reports"))
         .collect();
     Ok(AuditRun {
+        started_at,
         as_of,
         sites,
         duration: started.elapsed(),
+        interrupted: cancel.is_cancelled(),
     })
 }
 
@@ -130,6 +148,7 @@ async fn audit_site(
     crawler: &Crawler,
     as_of: Date,
     progress: &Progress,
+    parsing: Arc<Semaphore>,
 ) -> SiteResult {
     let started = Instant::now();
     let Assignment { target, checklist } = assignment;
@@ -151,8 +170,7 @@ async fn audit_site(
         Err(failure) => {
             tracing::info!(site = %result.target.id, %failure, "site not audited");
             progress.page_fetched();
-            result.findings =
-                unknown_findings(&checklist, result.target.kind, as_of, failure.kind.code());
+            result.findings = unknown_findings(&checklist, result.target.kind, as_of, &failure);
             result.score = score(&result.findings);
             result.notes.push(failure.detail.clone());
             result.status = SiteStatus::Failed(failure);
@@ -160,27 +178,34 @@ async fn audit_site(
             return result;
         }
     };
-    let scope = Arc::new(crawl.scope().clone());
+    let mut site = SiteState {
+        checklist: Arc::clone(&checklist),
+        scope: Arc::new(crawl.scope().clone()),
+        as_of,
+        chrome: None,
+        not_found: None,
+        parsing,
+    };
     let mut audit = SiteAudit::new(&checklist);
-    let mut chrome: Option<Arc<Chrome>> = None;
     while let Some(page) = crawl.next_page().await {
         progress.page_fetched();
         let depth = page.depth;
-        let (checklist_ref, chrome_ref, scope_ref) =
-            (Arc::clone(&checklist), chrome.clone(), Arc::clone(&scope));
-        let examined = tokio::task::spawn_blocking(move || {
-            examine(&checklist_ref, &page, chrome_ref.as_deref(), &scope_ref)
-        })
-        .await;
-        let Ok((observation, links)) = examined else {
+        let settled = audit.settled(&checklist, depth);
+        let Some(examined) = site.examine(page, settled).await else {
             tracing::warn!(site = %result.target.id, "a page could not be examined");
             continue;
         };
-        if let Some(first) = &observation.chrome {
-            chrome = Some(Arc::new(first.clone()));
+        if site.chrome.is_none() {
+            site.chrome = Some(Arc::new(examined.runs.clone()));
+            if let Some(probe) = crawl.take_not_found_probe() {
+                site.not_found = site
+                    .examine(probe, Vec::new())
+                    .await
+                    .map(|probe| Arc::new(probe.runs));
+            }
         }
-        crawl.enqueue(links, depth);
-        audit.record(observation);
+        crawl.enqueue(examined.links, depth);
+        audit.record(examined.observation);
     }
     let facts = crawl.facts().clone();
     result.crawl = crawl.stats();
@@ -194,6 +219,11 @@ async fn audit_site(
             result.crawl.pages_fetched
         ));
     }
+    if result.crawl.interrupted {
+        result
+            .notes
+            .push("interrupted before the crawl ended".into());
+    }
     if result.crawl.hit_time_budget {
         result.notes.push("site time budget ran out".into());
     }
@@ -206,26 +236,68 @@ async fn audit_site(
     result
 }
 
-/// Parses and judges one page: runs on a blocking thread, holds the DOM only
-/// inside this call.
-fn examine(
-    checklist: &Checklist,
-    page: &Page,
-    chrome: Option<&Chrome>,
-    scope: &Scope,
-) -> (crate::evaluate::PageObservation, Vec<(Url, LinkPriority)>) {
-    let facts = match &page.outcome {
-        PageOutcome::Html { body, .. } => Some(extract(body, &page.url, &checklist.selectors)),
-        _ => None,
-    };
-    let observation = observe_page(checklist, page, facts.as_ref(), chrome, scope);
-    let links = facts
-        .map(|f| {
-            f.links
-                .into_iter()
-                .filter_map(|l| l.url.map(|u| (u, l.priority)))
-                .collect()
+/// What a site's pages are judged against, shared with the blocking threads
+/// that parse them.
+struct SiteState {
+    checklist: Arc<Checklist>,
+    scope: Arc<Scope>,
+    as_of: Date,
+    /// The home page's text runs, once it has been examined.
+    chrome: Option<Arc<RunSet>>,
+    /// The site's soft-404 page's runs, if it answers 200 for anything.
+    not_found: Option<Arc<RunSet>>,
+    /// Shared by all sites: how many pages may be parsed at once (one per
+    /// core), so parse threads and live DOMs stay bounded however many sites
+    /// are crawled together.
+    parsing: Arc<Semaphore>,
+}
+
+/// One page, examined.
+struct Examined {
+    observation: PageObservation,
+    links: Vec<(Url, LinkPriority)>,
+    runs: RunSet,
+}
+
+impl SiteState {
+    /// Parses and judges `page` on a blocking thread; the DOM never leaves
+    /// that thread. `None` if the examination panicked.
+    async fn examine(&self, page: Page, settled: Vec<bool>) -> Option<Examined> {
+        let checklist = Arc::clone(&self.checklist);
+        let scope = Arc::clone(&self.scope);
+        let (chrome, not_found, as_of) = (self.chrome.clone(), self.not_found.clone(), self.as_of);
+        let _slot = self.parsing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let facts = match &page.outcome {
+                PageOutcome::Html { body, .. } => {
+                    Some(extract(body, &page.url, &checklist.selectors))
+                }
+                _ => None,
+            };
+            let cx = PageContext {
+                chrome: chrome.as_deref(),
+                not_found: not_found.as_deref(),
+                scope: &scope,
+                as_of,
+                settled: &settled,
+            };
+            let observation = observe_page(&checklist, &page, facts.as_ref(), cx);
+            let runs = facts.as_ref().map(RunSet::of).unwrap_or_default();
+            let links = facts
+                .map(|f| {
+                    f.links
+                        .into_iter()
+                        .filter_map(|l| l.url.map(|u| (u, l.priority)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Examined {
+                observation,
+                links,
+                runs,
+            }
         })
-        .unwrap_or_default();
-    (observation, links)
+        .await
+        .ok()
+    }
 }

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::crawl::{
-    DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, DEFAULT_PER_HOST,
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, DEFAULT_PER_HOST, DEFAULT_RETRIES,
     DEFAULT_SITE_BUDGET_SECS, DEFAULT_TIMEOUT_SECS,
 };
 
@@ -27,10 +27,10 @@ pub struct Cli {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done (every site has a row, whatever its outcome)
-  1  a site scored under --fail-under
+  1  a site scored under --fail-under, or (with --fail-on-regression) an item regressed
   2  bad input: targets file, checklist or option (nothing is written)
   3  internal failure (for example the output folder cannot be written)
-  130 interrupted (Ctrl-C); partial results are written and marked incomplete";
+  130 interrupted (Ctrl-C or SIGTERM); partial results are written and marked incomplete";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -42,6 +42,33 @@ pub enum Command {
     /// List, show or validate checklists.
     #[command(subcommand)]
     Checklist(ChecklistCommand),
+    /// Print each site's score over the recorded runs.
+    History(HistoryArgs),
+    /// Print the items whose status changed between two runs (CSV).
+    Diff(DiffArgs),
+}
+
+/// `portal-audit history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The history database.
+    #[arg(long, default_value = "history.sqlite", value_name = "PATH")]
+    pub history: PathBuf,
+    /// Only this site.
+    #[arg(long, value_name = "ID")]
+    pub site: Option<String>,
+}
+
+/// `portal-audit diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The history database.
+    #[arg(long, default_value = "history.sqlite", value_name = "PATH")]
+    pub history: PathBuf,
+    /// The earlier run (default: the second-to-last).
+    pub run_a: Option<i64>,
+    /// The later run (default: the last).
+    pub run_b: Option<i64>,
 }
 
 /// Options shared by `audit` and `demo`.
@@ -77,6 +104,18 @@ pub struct RunOptions {
     /// Contact URL sent in the User-Agent, so site owners can reach you.
     #[arg(long, default_value = DEFAULT_CONTACT, env = "PORTAL_AUDIT_CONTACT", value_name = "URL")]
     pub contact: String,
+    /// Extra tries after a transient failure (reset, timeout, 5xx, 429).
+    #[arg(long, default_value_t = DEFAULT_RETRIES, value_name = "N")]
+    pub retries: usize,
+    /// Go on past invalid TLS certificates (the https item still reports them).
+    #[arg(long)]
+    pub insecure: bool,
+    /// History database (SQLite) every run is recorded in [default: history.sqlite beside the output folder].
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+    /// Exit 1 if any item went from present to missing or placeholder since the previous run.
+    #[arg(long)]
+    pub fail_on_regression: bool,
     /// Exit 1 if any audited site scores under this percentage.
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
@@ -96,7 +135,8 @@ pub struct AuditArgs {
     /// `checklist` column may name a checklist per site).
     #[arg(long, value_name = "FILE")]
     pub targets: PathBuf,
-    /// Folder for scorecard.csv, findings.csv and missing.csv.
+    /// Folder for the reports (scorecard.csv, findings.csv, missing.csv, changes.csv, matrix.csv,
+    /// run.json); `{date}` is replaced by the audit date, e.g. `reports/{date}`.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Run options.

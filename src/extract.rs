@@ -7,10 +7,10 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ego_tree::iter::Edge;
-use scraper::{Html, Node, Selector};
+use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
-use crate::checklist::SelectorSignal;
+use crate::checklist::SelectorSet;
 use crate::crawl::LinkPriority;
 use crate::fold::{fold, squash_whitespace};
 
@@ -45,7 +45,10 @@ pub struct PageFacts {
     /// Images, frames, tables and objects in the content (not in navigation
     /// or links): a page of only an org chart image is not empty.
     pub content_media: usize,
-    /// Which checklist selectors matched (indexes into the slice given).
+    /// Machine-readable dates: `<time datetime>`, `article:published_time`,
+    /// `DC.date` and similar meta tags.
+    pub structured_dates: Vec<String>,
+    /// Which checklist selectors matched (indexes into `SelectorSet::signals`).
     pub selector_hits: Vec<usize>,
 }
 
@@ -69,28 +72,23 @@ pub struct LinkFact {
     pub label: String,
     /// Navigation/footer links are crawled first.
     pub priority: LinkPriority,
+    /// Inside the header or a menu (a `nav`, or an element whose class or id
+    /// says menu or nav) and not inside the footer: the site's main menu.
+    pub in_menu: bool,
 }
 
 /// Extracts facts from `html`, resolving links against `base`. `selectors`
 /// are the checklist's (item, selector) pairs.
 #[must_use]
-pub fn extract(html: &str, base: &Url, selectors: &[SelectorSignal]) -> PageFacts {
+pub fn extract(html: &str, base: &Url, selectors: &SelectorSet) -> PageFacts {
     let html = match overly_nested_at(html, MAX_NESTING) {
         Some(cut) => &html[..cut],
         None => html,
     };
     let document = Html::parse_document(html);
     let base = document_base(&document, base);
-    let mut facts = PageFacts {
-        selector_hits: selectors
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| document.select(&s.selector).next().is_some())
-            .map(|(i, _)| i)
-            .collect(),
-        ..PageFacts::default()
-    };
-    walk(&document, &base, &mut facts);
+    let mut facts = PageFacts::default();
+    walk(&document, &base, selectors, &mut facts);
     facts
 }
 
@@ -170,6 +168,8 @@ struct Frame {
     link: bool,
     heading: bool,
     navigation: bool,
+    footer: bool,
+    menu: bool,
     title: bool,
 }
 
@@ -177,18 +177,22 @@ struct OpenLink {
     url: Option<Url>,
     parts: Vec<String>,
     priority: LinkPriority,
+    in_menu: bool,
 }
 
 #[derive(Default)]
 struct Context {
     hidden: usize,
     navigation: usize,
+    footer: usize,
+    menu: usize,
     title: usize,
     link: Option<OpenLink>,
     heading: Option<String>,
 }
 
-fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
+fn walk(document: &Html, base: &Url, selectors: &SelectorSet, facts: &mut PageFacts) {
+    let mut matched = vec![false; selectors.signals.len()];
     let mut stack: Vec<Frame> = Vec::new();
     let mut cx = Context::default();
     let mut text_chars = 0usize;
@@ -197,6 +201,14 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
             Edge::Open(node) => match node.value() {
                 Node::Element(element) => {
                     let name = element.name();
+                    if let Some(element_ref) = ElementRef::wrap(node) {
+                        for i in selectors.candidates(name) {
+                            if !matched[i] && selectors.signals[i].selector.matches(&element_ref) {
+                                matched[i] = true;
+                                facts.selector_hits.push(i);
+                            }
+                        }
+                    }
                     let mut frame = Frame::default();
                     if matches!(name, "script" | "style" | "noscript" | "template" | "svg") {
                         frame.hidden = true;
@@ -215,8 +227,35 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
                         frame.navigation = true;
                         cx.navigation += 1;
                     }
-                    if name == "a" && cx.link.is_none() && facts.links.len() < MAX_LINKS_PER_PAGE {
-                        if let Some(href) = element.attr("href") {
+                    if is_footer(
+                        name,
+                        element.attr("class"),
+                        element.attr("id"),
+                        element.attr("role"),
+                    ) {
+                        frame.footer = true;
+                        cx.footer += 1;
+                    }
+                    if is_menu(
+                        name,
+                        element.attr("class"),
+                        element.attr("id"),
+                        element.attr("role"),
+                    ) {
+                        frame.menu = true;
+                        cx.menu += 1;
+                    }
+                    // "Liên kết website" is often a <select> whose options hold
+                    // other agencies' addresses: those are links too.
+                    let target = match name {
+                        "a" => element.attr("href"),
+                        "option" => element
+                            .attr("value")
+                            .filter(|v| v.starts_with("http://") || v.starts_with("https://")),
+                        _ => None,
+                    };
+                    if cx.link.is_none() && facts.links.len() < MAX_LINKS_PER_PAGE {
+                        if let Some(href) = target {
                             frame.link = true;
                             let mut parts = Vec::new();
                             for attr in ["title", "aria-label"] {
@@ -232,6 +271,7 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
                                 } else {
                                     LinkPriority::Body
                                 },
+                                in_menu: cx.menu > 0 && cx.footer == 0,
                             });
                         }
                     }
@@ -240,6 +280,20 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
                     {
                         frame.heading = true;
                         cx.heading = Some(String::new());
+                    }
+                    if name == "time"
+                        && let Some(datetime) = element.attr("datetime")
+                    {
+                        facts.structured_dates.push(datetime.to_owned());
+                    }
+                    if name == "meta"
+                        && let (Some(key), Some(content)) = (
+                            element.attr("property").or(element.attr("name")),
+                            element.attr("content"),
+                        )
+                        && is_date_meta(key)
+                    {
+                        facts.structured_dates.push(content.to_owned());
                     }
                     if cx.hidden == 0 {
                         if name == "img" {
@@ -272,23 +326,24 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
                         continue;
                     }
                     text_chars += run.len();
-                    push_line(&mut facts.all_text, run);
+                    let run = squash_whitespace(run);
+                    push_line(&mut facts.all_text, &run);
                     if let Some(link) = cx.link.as_mut() {
-                        link.parts.push(run.to_owned());
+                        link.parts.push(run);
                         continue;
                     }
-                    push_line(&mut facts.own_text, run);
+                    push_line(&mut facts.own_text, &run);
                     if let Some(heading) = cx.heading.as_mut() {
                         heading.push(' ');
-                        heading.push_str(run);
+                        heading.push_str(&run);
                     }
                     if cx.navigation == 0 {
-                        let folded = fold(run);
+                        let folded = fold(&run);
                         if folded.len() > 2 {
                             facts.content_runs.push(TextRun {
                                 hash: hash(&folded),
                                 folded,
-                                text: squash_whitespace(run),
+                                text: run,
                             });
                         }
                     }
@@ -309,6 +364,12 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
                 if frame.navigation {
                     cx.navigation -= 1;
                 }
+                if frame.footer {
+                    cx.footer -= 1;
+                }
+                if frame.menu {
+                    cx.menu -= 1;
+                }
                 if frame.link
                     && let Some(link) = cx.link.take()
                 {
@@ -320,6 +381,7 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
                         url: link.url,
                         label,
                         priority: link.priority,
+                        in_menu: link.in_menu,
                     });
                 }
                 if frame.heading
@@ -336,11 +398,44 @@ fn walk(document: &Html, base: &Url, facts: &mut PageFacts) {
     facts.title = squash_whitespace(&facts.title);
 }
 
+fn is_date_meta(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    matches!(
+        key.as_str(),
+        "article:published_time"
+            | "article:modified_time"
+            | "dc.date"
+            | "dcterms.date"
+            | "dc.date.issued"
+            | "dcterms.modified"
+            | "date"
+            | "pubdate"
+    )
+}
+
 fn push_line(buffer: &mut String, run: &str) {
     if !buffer.is_empty() {
         buffer.push('\n');
     }
-    buffer.push_str(&squash_whitespace(run));
+    buffer.push_str(run);
+}
+
+fn is_footer(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
+    name == "footer"
+        || role == Some("contentinfo")
+        || [class, id]
+            .into_iter()
+            .flatten()
+            .any(|v| v.to_ascii_lowercase().contains("footer"))
+}
+
+fn is_menu(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
+    matches!(name, "nav" | "header")
+        || matches!(role, Some("navigation" | "menu" | "menubar" | "banner"))
+        || [class, id].into_iter().flatten().any(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("menu") || v.contains("nav")
+        })
 }
 
 fn is_navigation(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
@@ -383,7 +478,7 @@ mod tests {
         let html = r#"<nav><a href="/x" title="Giới thiệu">Intro</a>
             <a href="index.php?cat=12"><img src="i.png" alt="Thủ tục hành chính"></a></nav>
             <p>Nội dung <a href="c.html" aria-label="Liên hệ"></a></p>"#;
-        let f = extract(html, &base(), &[]);
+        let f = extract(html, &base(), &SelectorSet::default());
         assert_eq!(f.links.len(), 3);
         assert_eq!(f.links[0].label, "Giới thiệu Intro");
         assert_eq!(
@@ -400,7 +495,7 @@ mod tests {
     fn headings_scripts_and_title() {
         let html = "<html><head><title> Sở  Tư pháp </title><script>var x='Hỏi đáp'</script></head>\
                     <body><h2>Công khai <a href='/n'>ngân sách</a></h2><style>p{}</style></body></html>";
-        let f = extract(html, &base(), &[]);
+        let f = extract(html, &base(), &SelectorSet::default());
         assert_eq!(f.title, "Sở Tư pháp");
         assert_eq!(f.headings, vec!["Công khai"]);
         assert!(!f.all_text.contains("Hỏi đáp"));
@@ -415,7 +510,7 @@ mod tests {
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        let f = extract(&html, &base(), &[]);
+        let f = extract(&html, &base(), &SelectorSet::default());
         assert_eq!(f.links.len(), 1, "the menu before the nest survives");
     }
 
@@ -430,11 +525,11 @@ mod tests {
 
     #[test]
     fn selectors_report_their_items() {
-        let sel = vec![SelectorSignal {
+        let sel = SelectorSet::new(vec![crate::checklist::SelectorSignal {
             item: 7,
             selector: Selector::parse("form input[name=keyword]").unwrap(),
-            source: String::new(),
-        }];
+            source: "form input[name=keyword]".into(),
+        }]);
         let f = extract(
             "<form action='/tim-kiem'><input name='keyword'></form>",
             &base(),

@@ -38,8 +38,11 @@ pub struct FixtureSite {
     pub down: bool,
     /// Expected status per item (from `expected.csv`), judged on [`FIXTURE_AS_OF`].
     pub expected: Vec<(String, Status)>,
+    /// A file served with 200 for every path that has none (a site that
+    /// answers every URL with a generic page).
+    fallback: Option<String>,
     routes: Vec<Route>,
-    files: HashMap<String, &'static [u8]>,
+    files: HashMap<String, Bytes>,
 }
 
 /// The audit date the fixtures' expected findings are written for.
@@ -52,6 +55,8 @@ struct SiteToml {
     kind: String,
     #[serde(default)]
     down: bool,
+    #[serde(default)]
+    fallback: Option<String>,
     #[serde(default, rename = "route")]
     routes: Vec<Route>,
 }
@@ -69,6 +74,54 @@ struct Route {
     content_type: Option<String>,
     #[serde(default)]
     file: Option<String>,
+}
+
+impl FixtureSite {
+    /// A site built in code: `pages` maps request keys (as in `www/`:
+    /// `index.html`, `index.php@cat=12`) to bodies. For tests.
+    #[must_use]
+    pub fn in_memory(id: &str, kind: SiteKind, pages: Vec<(&str, Vec<u8>)>) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            kind,
+            down: false,
+            expected: Vec::new(),
+            fallback: None,
+            routes: Vec::new(),
+            files: pages
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), Bytes::from(v)))
+                .collect(),
+        }
+    }
+
+    /// Answers every path without a file with this file, status 200.
+    #[must_use]
+    pub fn with_fallback(mut self, file: &str) -> Self {
+        self.fallback = Some(file.to_owned());
+        self
+    }
+
+    /// Answers `path` (with query) with `status` and `file`'s body (or a
+    /// stub) under `content_type`.
+    #[must_use]
+    pub fn with_route(
+        mut self,
+        path: &str,
+        status: u16,
+        file: Option<&str>,
+        content_type: Option<&str>,
+    ) -> Self {
+        self.routes.push(Route {
+            path: path.to_owned(),
+            redirect: None,
+            status: Some(status),
+            content_type: content_type.map(str::to_owned),
+            file: file.map(str::to_owned),
+        });
+        self
+    }
 }
 
 /// All embedded fixture sites, sorted by id.
@@ -105,6 +158,7 @@ pub fn embedded_sites() -> Vec<FixtureSite> {
                 kind,
                 down: spec.down,
                 expected,
+                fallback: spec.fallback,
                 routes: spec.routes,
                 files,
             })
@@ -132,11 +186,14 @@ fn parse_expected(id: &str, text: &str) -> Vec<(String, Status)> {
 fn collect_files(
     dir: &'static Dir<'static>,
     root: &std::path::Path,
-    out: &mut HashMap<String, &'static [u8]>,
+    out: &mut HashMap<String, Bytes>,
 ) {
     for file in dir.files() {
         if let Ok(rel) = file.path().strip_prefix(root) {
-            out.insert(rel.to_string_lossy().replace('\\', "/"), file.contents());
+            out.insert(
+                rel.to_string_lossy().replace('\\', "/"),
+                Bytes::from_static(file.contents()),
+            );
         }
     }
     for sub in dir.dirs() {
@@ -256,10 +313,7 @@ fn respond(
         }
         let status = route.status.unwrap_or(200);
         let body: Bytes = match &route.file {
-            Some(file) => site
-                .files
-                .get(file.as_str())
-                .map_or_else(Bytes::new, |b| Bytes::from_static(b)),
+            Some(file) => site.files.get(file.as_str()).cloned().unwrap_or_default(),
             None => Bytes::from(format!("<html><body><h1>{status}</h1></body></html>")),
         };
         let content_type = route
@@ -282,11 +336,20 @@ fn respond(
     if let Some(query) = request.uri().query() {
         key = format!("{key}@{query}");
     }
-    match site.files.get(key.as_str()) {
-        Some(bytes) => Response::builder()
+    let fallback = site
+        .fallback
+        .as_deref()
+        .and_then(|f| site.files.get(f).map(|b| (f, b)));
+    match site
+        .files
+        .get(key.as_str())
+        .map(|b| (key.as_str(), b))
+        .or(fallback)
+    {
+        Some((name, bytes)) => Response::builder()
             .status(StatusCode::OK)
-            .header("content-type", content_type_of(&key))
-            .body(Full::new(Bytes::from_static(bytes)))
+            .header("content-type", content_type_of(name))
+            .body(Full::new(bytes.clone()))
             .expect("valid response"),
         None => Response::builder()
             .status(StatusCode::NOT_FOUND)

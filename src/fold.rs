@@ -6,8 +6,7 @@
 //! with one space on each side, so a plain substring search for a folded needle
 //! (also padded) only ever matches whole words.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Folds `text` for matching: NFD, diacritics dropped, `đ`→`d`, lower case,
 /// punctuation turned into word breaks, and one space of padding at each end.
@@ -29,28 +28,39 @@ fn fold_with(text: &str, d_stroke: char) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     let mut pending_space = false;
-    for c in text.nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        let c = match c {
-            'đ' | 'Đ' => d_stroke,
-            _ => c,
-        };
-        if c == '\0' {
-            continue;
-        }
+    let mut push = |c: char, out: &mut String| {
         if c.is_alphanumeric() {
             if pending_space && !out.ends_with(' ') {
                 out.push(' ');
             }
             pending_space = false;
-            for lower in c.to_lowercase() {
-                out.push(lower);
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
             }
         } else {
             pending_space = true;
         }
+    };
+    for c in text.chars() {
+        // ASCII needs no decomposition: the fast path for most of a page.
+        if c.is_ascii() {
+            push(c, &mut out);
+            continue;
+        }
+        if c == 'đ' || c == 'Đ' {
+            if d_stroke != '\0' {
+                push(d_stroke, &mut out);
+            }
+            continue;
+        }
+        // Canonical decomposition, marks dropped: their order does not matter.
+        decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                push(d, &mut out);
+            }
+        });
     }
     if !out.ends_with(' ') {
         out.push(' ');
@@ -100,7 +110,22 @@ fn percent_decode(raw: &str) -> String {
 /// evidence shown to people.
 #[must_use]
 pub fn squash_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = text.trim();
+    let plain = !text.contains("  ")
+        && !text
+            .bytes()
+            .any(|b| matches!(b, b'\n' | b'\t' | b'\r' | 0x0c));
+    if plain {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Shortens `text` to at most `max` characters, adding an ellipsis when cut.
@@ -129,7 +154,8 @@ mod tests {
     #[test]
     fn decomposed_and_composed_input_fold_alike() {
         let composed = "Công khai ngân sách";
-        let decomposed: String = composed.nfd().collect();
+        let decomposed: String =
+            unicode_normalization::UnicodeNormalization::nfd(composed).collect();
         assert_eq!(fold(composed), fold(&decomposed));
     }
 

@@ -67,6 +67,8 @@ pub enum FailureKind {
     RedirectLoop,
     /// A redirect leaves the site's scope; not followed.
     RedirectOutOfScope,
+    /// The server answered 429 Too Many Requests.
+    RateLimited,
     /// The server answered 4xx.
     Http4xx,
     /// The server answered 5xx.
@@ -83,6 +85,8 @@ pub enum FailureKind {
     InvalidUrl,
     /// Another network failure.
     Network,
+    /// The run was stopped (Ctrl-C, SIGTERM) before this was done.
+    Interrupted,
     /// A redirect leads to a page this crawl already fetched (not fetched
     /// again; not a fault of the site).
     AlreadyFetched,
@@ -102,6 +106,7 @@ impl FailureKind {
             FailureKind::TooManyRedirects => "too_many_redirects",
             FailureKind::RedirectLoop => "redirect_loop",
             FailureKind::RedirectOutOfScope => "redirect_out_of_scope",
+            FailureKind::RateLimited => "rate_limited",
             FailureKind::Http4xx => "http_4xx",
             FailureKind::Http5xx => "http_5xx",
             FailureKind::RobotsDisallowed => "robots_disallowed",
@@ -111,6 +116,7 @@ impl FailureKind {
             FailureKind::InvalidUrl => "invalid_url",
             FailureKind::Network => "network_error",
             FailureKind::AlreadyFetched => "already_fetched",
+            FailureKind::Interrupted => "interrupted",
         }
     }
 
@@ -143,6 +149,9 @@ impl FailureKind {
             FailureKind::RedirectOutOfScope => {
                 "The address redirects to another site: link to the final address directly."
             }
+            FailureKind::RateLimited => {
+                "The server refuses requests as too many (HTTP 429): allow a polite crawler a few requests per second."
+            }
             FailureKind::Http4xx => {
                 "The page is missing or forbidden (HTTP 4xx): restore it or fix the link."
             }
@@ -164,6 +173,9 @@ impl FailureKind {
                 "A network error prevented the audit: check connectivity to the server."
             }
             FailureKind::AlreadyFetched => "The address redirects to a page already audited.",
+            FailureKind::Interrupted => {
+                "The audit was stopped before this site was done: run it again."
+            }
         }
     }
 
@@ -175,6 +187,7 @@ impl FailureKind {
             FailureKind::ConnectReset
                 | FailureKind::Timeout
                 | FailureKind::Http5xx
+                | FailureKind::RateLimited
                 | FailureKind::Network
         )
     }
@@ -195,6 +208,8 @@ pub struct FetchFailure {
     pub status: Option<u16>,
     /// Technical detail for logs and the errors column.
     pub detail: String,
+    /// How long the server asked us to wait (Retry-After), if it did.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl FetchFailure {
@@ -204,6 +219,17 @@ impl FetchFailure {
             kind,
             status: None,
             detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A failure on an HTTP answer with `status`.
+    pub fn http(kind: FailureKind, status: u16, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            status: Some(status),
+            detail: detail.into(),
+            retry_after: None,
         }
     }
 }

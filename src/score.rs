@@ -19,7 +19,8 @@ pub struct SiteScore {
     pub stale: usize,
     /// Items that do not apply.
     pub not_applicable: usize,
-    /// Ids of the items needing action, in checklist order.
+    /// Ids of the scored items needing action, in checklist order
+    /// (report-only items are listed in findings, never here).
     pub needs_action: Vec<String>,
 }
 
@@ -39,11 +40,11 @@ pub fn score(findings: &[Finding]) -> SiteScore {
             Status::NotApplicable => s.not_applicable += 1,
             Status::Unknown => {}
         }
-        if f.status.needs_action() {
-            s.needs_action.push(f.item_id.clone());
-        }
         if f.report_only {
             continue;
+        }
+        if f.status.needs_action() {
+            s.needs_action.push(f.item_id.clone());
         }
         if let Some(credit) = f.status.credit() {
             earned += credit * f.weight;
@@ -64,6 +65,7 @@ mod tests {
         Finding {
             item_id: id.into(),
             item_title: id.into(),
+            item_title_en: None,
             status,
             evidence_url: None,
             evidence: String::new(),

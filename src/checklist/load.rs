@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::model::{BasisDef, ChecklistFile, ItemDef};
 use super::{
     Basis, Checklist, DEFAULT_PLACEHOLDER_PHRASES, Item, NeedleSetBuilder, Period, Ruleset,
-    SelectorSignal, Signals, SignalsWritten, SiteCheck,
+    SelectorSet, SelectorSignal, Signals, SignalsWritten, SiteCheck,
 };
 use crate::error::InputError;
 use crate::fold::{fold, fold_dropping_d_stroke};
@@ -315,6 +315,7 @@ where
         && def.selector.is_empty()
         && def.pattern.is_empty()
         && site_checks.is_empty()
+        && def.all_link_text.iter().all(|g| all_blank(g))
     {
         return Err(at_id(format!(
             "item `{id}` has no signal: give link_text, url, heading, text, selector, pattern or site"
@@ -333,6 +334,18 @@ where
         report_only: def.report_only,
         site_checks,
         fresh_within_days: def.fresh_within_days,
+        all_link_text: def
+            .all_link_text
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|l| fold(l))
+                    .filter(|f| !f.trim().is_empty())
+                    .collect()
+            })
+            .filter(|group: &Vec<String>| !group.is_empty())
+            .collect(),
         signals_written: SignalsWritten {
             link_text: def.link_text.clone(),
             url: def.url.clone(),
@@ -341,6 +354,7 @@ where
             selector: spanned(&def.selector),
             pattern: spanned(&def.pattern),
             site: spanned(&def.site),
+            all_link_text: def.all_link_text.clone(),
         },
     };
     Ok((item, def.exclude.clone()))
@@ -410,7 +424,7 @@ fn compile(resolved: Resolved, source: String) -> Result<Checklist, InputError> 
             text: text.build(),
             placeholder: placeholder.build(),
         },
-        selectors,
+        selectors: SelectorSet::new(selectors),
         patterns,
     })
 }
@@ -505,6 +519,59 @@ mod tests {
             let c = load_builtin(name).unwrap_or_else(|e| panic!("{e}"));
             assert!(!c.items.is_empty());
         }
+    }
+
+    #[test]
+    fn vn_gov_portal_switches_rules_on_2026_07_01() {
+        use crate::checklist::Applicability;
+        let c = load_builtin("vn-gov-portal").unwrap();
+        let (before, after) = ("2026-06-30".parse().unwrap(), "2026-07-01".parse().unwrap());
+        assert_eq!(c.rulesets_on(before), "nd42_2022");
+        assert_eq!(c.rulesets_on(after), "nd224_2026");
+        let item = |id: &str| c.item(id).unwrap();
+        let kind = SiteKind::Department;
+        assert_eq!(
+            item("satisfaction_rating").applicability(kind, before),
+            Applicability::NotInForce
+        );
+        assert_eq!(
+            item("satisfaction_rating").applicability(kind, after),
+            Applicability::Applies
+        );
+        assert_eq!(
+            item("english_version").applicability(kind, before),
+            Applicability::Applies
+        );
+        assert_eq!(
+            item("english_version").applicability(kind, after),
+            Applicability::NotInForce
+        );
+        assert!(item("org_functions").basis_on(before).contains("42/2022"));
+        assert!(item("org_functions").basis_on(after).contains("224/2026"));
+        assert!(!item("org_functions").basis_on(after).contains("42/2022"));
+        assert_eq!(
+            item("history").applicability(SiteKind::Commune, after),
+            Applicability::OtherKind
+        );
+        assert_eq!(c.items.len(), 53);
+    }
+
+    #[test]
+    fn extends_disables_overrides_and_adds() {
+        let text = "[checklist]\nid = \"tinh-mau\"\nversion = \"1\"\ntitle = \"T\"\n\
+                    extends = \"vn-gov-portal\"\ndisable = [\"rss\", \"licence_note\"]\n\n\
+                    [[override]]\nid = \"news\"\nweight = 5\n\n\
+                    [[item]]\nid = \"zalo_oa\"\ntitle = \"Zalo OA\"\nlink_text = [\"zalo\"]\n";
+        let c = load_text(text).unwrap();
+        assert_eq!(c.id, "tinh-mau");
+        assert_eq!(c.items.len(), 53 - 2 + 1);
+        assert!(c.item("rss").is_none());
+        assert!((c.item("news").unwrap().weight - 5.0).abs() < f64::EPSILON);
+        assert_eq!(c.rulesets.len(), 3, "rule sets are inherited");
+        let bad = "[checklist]\nid = \"x\"\nversion = \"1\"\ntitle = \"T\"\nextends = \"vn-gov-portal\"\n\
+                   disable = [\"nope\"]\n";
+        let e = load_text(bad).unwrap_err();
+        assert_eq!(e.line, Some(6), "{e}");
     }
 
     #[test]

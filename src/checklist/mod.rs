@@ -55,10 +55,76 @@ pub struct Checklist {
     pub items: Vec<Item>,
     /// Matchers over folded text, one per signal kind.
     pub signals: Signals,
-    /// Selectors, each with the item it shows.
-    pub selectors: Vec<SelectorSignal>,
+    /// Selectors, each with the item it shows, indexed by element name.
+    pub selectors: SelectorSet,
     /// Regular expressions over page text, each with its item.
     pub patterns: Vec<(ItemIndex, Regex)>,
+}
+
+/// The checklist's selectors, indexed by the element name their subject
+/// must have, so one walk over a page's DOM tests each element against only
+/// the few selectors that could match it.
+#[derive(Debug, Clone, Default)]
+pub struct SelectorSet {
+    /// Every selector, in checklist order.
+    pub signals: Vec<SelectorSignal>,
+    by_tag: std::collections::HashMap<String, Vec<usize>>,
+    any_tag: Vec<usize>,
+}
+
+impl SelectorSet {
+    /// Indexes `signals`.
+    #[must_use]
+    pub fn new(signals: Vec<SelectorSignal>) -> Self {
+        let mut set = Self {
+            signals,
+            ..Self::default()
+        };
+        for (i, s) in set.signals.iter().enumerate() {
+            match subject_tag(&s.source) {
+                Some(tag) => set.by_tag.entry(tag).or_default().push(i),
+                None => set.any_tag.push(i),
+            }
+        }
+        set
+    }
+
+    /// Indexes of the selectors that could match an element named `tag`.
+    pub fn candidates<'a>(&'a self, tag: &str) -> impl Iterator<Item = usize> + 'a {
+        self.by_tag
+            .get(tag)
+            .into_iter()
+            .flatten()
+            .chain(&self.any_tag)
+            .copied()
+    }
+}
+
+/// The element name the last compound of `selector` requires (`form
+/// input[name=q]` → `input`), or `None` when any element could match.
+fn subject_tag(selector: &str) -> Option<String> {
+    // Attribute values may hold spaces and combinator characters: drop them.
+    let mut outside = String::with_capacity(selector.len());
+    let mut depth = 0usize;
+    for c in selector.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => outside.push(c),
+            _ => {}
+        }
+    }
+    if outside.contains(',') {
+        return None;
+    }
+    let last = outside
+        .rsplit([' ', '>', '+', '~'])
+        .find(|part| !part.trim().is_empty())?;
+    let tag: String = last
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (!tag.is_empty()).then(|| tag.to_ascii_lowercase())
 }
 
 /// A CSS selector that shows an item when it matches.
@@ -172,6 +238,13 @@ pub enum SiteCheck {
     SitemapXml,
     /// `/robots.txt` answers 200.
     RobotsTxt,
+    /// The host is under `.gov.vn`.
+    GovDomain,
+    /// The host has an IPv6 address.
+    Ipv6,
+    /// Some page shows a date (the item's freshness is then judged on the
+    /// newest date anywhere on the site).
+    DatedContent,
 }
 
 impl FromStr for SiteCheck {
@@ -181,8 +254,12 @@ impl FromStr for SiteCheck {
             "https" => Ok(SiteCheck::Https),
             "sitemap_xml" => Ok(SiteCheck::SitemapXml),
             "robots_txt" => Ok(SiteCheck::RobotsTxt),
+            "gov_domain" => Ok(SiteCheck::GovDomain),
+            "ipv6" => Ok(SiteCheck::Ipv6),
+            "dated_content" => Ok(SiteCheck::DatedContent),
             _ => Err(format!(
-                "unknown site check `{s}`: use https, sitemap_xml or robots_txt"
+                "unknown site check `{s}`: use https, sitemap_xml, robots_txt, gov_domain, ipv6 \
+                 or dated_content"
             )),
         }
     }
@@ -211,6 +288,8 @@ pub struct Item {
     pub site_checks: Vec<SiteCheck>,
     /// Freshness threshold in days, if any.
     pub fresh_within_days: Option<u32>,
+    /// Groups of folded link labels that must all appear on one page.
+    pub all_link_text: Vec<Vec<String>>,
     /// The signals as written, for `checklist show` and "where we looked".
     pub signals_written: SignalsWritten,
 }
@@ -232,6 +311,8 @@ pub struct SignalsWritten {
     pub pattern: Vec<String>,
     /// Site checks.
     pub site: Vec<String>,
+    /// Label groups that must all appear on one page.
+    pub all_link_text: Vec<Vec<String>>,
 }
 
 impl SignalsWritten {
@@ -251,6 +332,9 @@ impl SignalsWritten {
         add("selector", &self.selector);
         add("pattern", &self.pattern);
         add("site", &self.site);
+        if !self.all_link_text.is_empty() {
+            parts.push(format!("all_link_text({})", self.all_link_text.len()));
+        }
         parts.join(" ")
     }
 }
@@ -310,5 +394,22 @@ impl Checklist {
     #[must_use]
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject_tag;
+
+    #[test]
+    fn subject_tags() {
+        assert_eq!(subject_tag("form input[name=q]").as_deref(), Some("input"));
+        assert_eq!(
+            subject_tag("link[type='application/rss+xml']").as_deref(),
+            Some("link")
+        );
+        assert_eq!(subject_tag("[title*='cỡ chữ']"), None);
+        assert_eq!(subject_tag("nav > a.active").as_deref(), Some("a"));
+        assert_eq!(subject_tag("a, img"), None);
     }
 }

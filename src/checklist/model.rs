@@ -153,7 +153,12 @@ pub struct ItemDef {
     /// Regular expressions over a page's text that show the item.
     #[serde(default)]
     pub pattern: Vec<Spanned<String>>,
-    /// Site-level facts that show the item: `https`, `sitemap_xml`, `robots_txt`.
+    /// Groups of link labels that must all appear on one page (each group
+    /// lists alternatives), e.g. a minimum main menu.
+    #[serde(default)]
+    pub all_link_text: Vec<Vec<String>>,
+    /// Site-level facts that show the item: `https`, `sitemap_xml`,
+    /// `robots_txt`, `gov_domain`, `ipv6`, `dated_content`.
     #[serde(default)]
     pub site: Vec<Spanned<String>>,
     /// Newest date found must be at most this many days before the audit date.

@@ -8,12 +8,18 @@ use std::error::Error as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use tokio::sync::Semaphore;
 use url::Url;
 
 use super::decode::decode_html;
 use crate::page::{FailureKind, FetchFailure};
+
+/// Wait assumed when Retry-After is a date rather than seconds.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Longest wait between two tries of one URL; a longer Retry-After is not
+/// honoured by waiting but by giving up on the URL.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// Settings of the HTTP client.
 #[derive(Debug, Clone)]
@@ -30,6 +36,8 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     /// Accept invalid TLS certificates.
     pub insecure: bool,
+    /// Extra tries for a transient failure (reset, timeout, 5xx, 429).
+    pub retries: usize,
 }
 
 /// What a fetch returned.
@@ -97,10 +105,41 @@ impl Fetcher {
         })
     }
 
-    /// Fetches `url`, following redirects by hand. `permit` is asked about
-    /// every hop before it is requested; a refusal ends the fetch with its
-    /// failure.
+    /// Fetches `url` like [`Fetcher::fetch_once`], trying again after a
+    /// transient failure (connection reset, timeout, 5xx, 429) with a growing
+    /// pause, or the server's Retry-After when it gives one. Permanent
+    /// failures (DNS, certificates, 404) are never retried.
     pub async fn fetch(
+        &self,
+        url: &Url,
+        expect: Expect,
+        permit: &(dyn Fn(&Url) -> Result<(), FetchFailure> + Sync),
+    ) -> Result<Fetched, FetchFailure> {
+        let mut attempt: u32 = 0;
+        loop {
+            match self.fetch_once(url, expect, permit).await {
+                Err(failure)
+                    if failure.kind.is_transient() && (attempt as usize) < self.config.retries =>
+                {
+                    let backoff =
+                        Duration::from_millis(500).saturating_mul(2u32.saturating_pow(attempt));
+                    let wait = failure.retry_after.unwrap_or(backoff).max(backoff);
+                    if wait > MAX_RETRY_WAIT {
+                        return Err(failure);
+                    }
+                    tracing::debug!(%url, %failure, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Fetches `url` once, following redirects by hand. `permit` is asked
+    /// about every hop before it is requested; a refusal ends the fetch with
+    /// its failure.
+    pub async fn fetch_once(
         &self,
         url: &Url,
         expect: Expect,
@@ -170,16 +209,22 @@ impl Fetcher {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         if status >= 400 {
-            let kind = if status >= 500 {
-                FailureKind::Http5xx
-            } else {
-                FailureKind::Http4xx
+            let kind = match status {
+                429 => FailureKind::RateLimited,
+                500.. => FailureKind::Http5xx,
+                _ => FailureKind::Http4xx,
             };
-            return Err(FetchFailure {
-                kind,
-                status: Some(status),
-                detail: format!("HTTP {status} at {url}"),
-            });
+            let mut failure = FetchFailure::http(kind, status, format!("HTTP {status} at {url}"));
+            failure.retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| {
+                    v.trim()
+                        .parse::<u64>()
+                        .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs)
+                });
+            return Err(failure);
         }
         let is_html = content_type
             .as_deref()
@@ -195,11 +240,11 @@ impl Fetcher {
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if bytes.len() + chunk.len() > self.config.max_body_bytes {
-                return Err(FetchFailure {
-                    kind: FailureKind::BodyTooLarge,
-                    status: Some(status),
-                    detail: format!("body over {} bytes at {url}", self.config.max_body_bytes),
-                });
+                return Err(FetchFailure::http(
+                    FailureKind::BodyTooLarge,
+                    status,
+                    format!("body over {} bytes at {url}", self.config.max_body_bytes),
+                ));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -207,11 +252,11 @@ impl Fetcher {
             Expect::Raw => Body::Raw(bytes),
             Expect::Html => {
                 if bytes.iter().all(u8::is_ascii_whitespace) {
-                    return Err(FetchFailure {
-                        kind: FailureKind::EmptyResponse,
-                        status: Some(status),
-                        detail: format!("empty body at {url}"),
-                    });
+                    return Err(FetchFailure::http(
+                        FailureKind::EmptyResponse,
+                        status,
+                        format!("empty body at {url}"),
+                    ));
                 }
                 Body::Html(decode_html(&bytes, content_type.as_deref()))
             }

@@ -8,20 +8,23 @@ mod decode;
 mod fetch;
 mod robots;
 mod scope;
+mod sitemap;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 pub use decode::decode_html;
 pub use fetch::{Body, Expect, FetchConfig, Fetched, Fetcher};
 pub use robots::{ROBOTS_AGENT, RobotsRules};
-pub use scope::{Scope, normalize};
+pub use scope::{MAX_URL_CHARS, Scope, looks_like_trap, normalize, shape};
+pub use sitemap::{SitemapEntries, parse_sitemap};
 
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
 
@@ -39,11 +42,18 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
 pub const DEFAULT_SITE_BUDGET_SECS: u64 = 600;
 /// Default cap on a body after decompression.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Default extra tries after a transient failure.
+pub const DEFAULT_RETRIES: usize = 2;
 /// Default cap on redirects for one URL.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// Longest Crawl-delay we honour; a longer one is capped (and the site budget
 /// then bounds the crawl).
 pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+/// URLs of one shape (see [`shape`]) always allowed per site; larger page
+/// caps allow a quarter of the cap.
+const MIN_URLS_PER_SHAPE: usize = 25;
+/// Sitemap files read per site at most (candidates, then children of an index).
+const MAX_SITEMAP_FILES: usize = 3;
 /// Links remembered per site, beyond which new ones are ignored.
 const SEEN_PER_PAGE_BUDGET: usize = 50;
 
@@ -79,6 +89,10 @@ pub struct SiteFacts {
     pub robots_txt: bool,
     /// A sitemap that answered with XML.
     pub sitemap_xml: Option<Url>,
+    /// The host has an IPv6 address.
+    pub ipv6: bool,
+    /// Why the certificate is not valid, when `--insecure` let us in anyway.
+    pub tls_problem: Option<String>,
 }
 
 /// Counters of one site's crawl.
@@ -90,17 +104,25 @@ pub struct CrawlStats {
     pub pages_failed: usize,
     /// Links not followed because robots.txt disallows them.
     pub robots_skipped: usize,
+    /// Links not followed because they look like a crawler trap.
+    pub traps_skipped: usize,
     /// The page cap stopped the crawl with links still queued.
     pub hit_page_cap: bool,
     /// The site budget ran out.
     pub hit_time_budget: bool,
+    /// The run was interrupted (Ctrl-C, SIGTERM) before the crawl ended.
+    pub interrupted: bool,
 }
 
 /// Opens sites for crawling; shares one HTTP client and connection budget.
 #[derive(Debug, Clone)]
 pub struct Crawler {
     fetcher: Fetcher,
+    /// Validates certificates even when `--insecure` lets the crawl go on,
+    /// so that the https finding stays true.
+    strict: Option<Fetcher>,
     config: Arc<CrawlConfig>,
+    cancel: CancellationToken,
 }
 
 impl Crawler {
@@ -108,11 +130,23 @@ impl Crawler {
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn new(config: CrawlConfig) -> anyhow::Result<Self> {
+    pub fn new(config: CrawlConfig, cancel: CancellationToken) -> anyhow::Result<Self> {
         let fetcher = Fetcher::new(config.fetch.clone(), config.concurrency)?;
+        let strict = if config.fetch.insecure {
+            let strict_config = FetchConfig {
+                insecure: false,
+                retries: 0,
+                ..config.fetch.clone()
+            };
+            Some(Fetcher::new(strict_config, config.concurrency)?)
+        } else {
+            None
+        };
         Ok(Self {
             fetcher,
+            strict,
             config: Arc::new(config),
+            cancel,
         })
     }
 
@@ -123,12 +157,17 @@ impl Crawler {
     /// A [`FetchFailure`] when the site cannot be audited at all.
     pub async fn open(&self, start: &Url) -> Result<SiteCrawl, FetchFailure> {
         let deadline = Instant::now() + self.config.site_budget;
-        match tokio::time::timeout_at(deadline, self.open_inner(start, deadline)).await {
-            Ok(result) => result,
-            Err(_) => Err(FetchFailure::new(
-                FailureKind::Timeout,
-                "the site budget ran out while opening the site",
-            )),
+        tokio::select! {
+            // Ctrl-C or SIGTERM: give up on this site at once.
+            () = self.cancel.cancelled() => Err(FetchFailure::new(FailureKind::Interrupted, "the audit was interrupted")),
+            // The site budget covers opening too.
+            opened = tokio::time::timeout_at(deadline, self.open_inner(start, deadline)) => match opened {
+                Ok(result) => result,
+                Err(_) => Err(FetchFailure::new(
+                    FailureKind::Timeout,
+                    "the site budget ran out while opening the site",
+                )),
+            },
         }
     }
 
@@ -180,11 +219,14 @@ impl Crawler {
                 ));
             }
         };
-        let (sitemap_xml, probed) = self.probe_sitemap(&final_url, &scope, &robots).await;
+        let sitemap = self.probe_sitemap(&final_url, &scope, &robots).await;
+        let not_found_probe = self.probe_not_found(&final_url, &scope, &robots).await;
+        let ipv6 = has_ipv6(&final_url).await;
+        let tls_problem = self.check_certificate(&final_url).await;
         let interval = robots.crawl_delay().map_or(self.config.min_interval, |d| {
             d.min(MAX_CRAWL_DELAY).max(self.config.min_interval)
         });
-        let mut seen: HashSet<Url> = probed.into_iter().collect();
+        let mut seen: HashSet<Url> = sitemap.tried.iter().cloned().collect();
         seen.insert(start.clone());
         seen.insert(final_url.clone());
         let fetched = Arc::new(Mutex::new(seen.clone()));
@@ -194,7 +236,7 @@ impl Crawler {
             depth: 0,
             outcome,
         };
-        Ok(SiteCrawl {
+        let mut crawl = SiteCrawl {
             fetcher: self.fetcher.clone(),
             config: Arc::clone(&self.config),
             facts: SiteFacts {
@@ -202,12 +244,17 @@ impl Crawler {
                 https: final_url.scheme() == "https",
                 final_url,
                 robots_txt,
-                sitemap_xml,
+                sitemap_xml: sitemap.found,
+                ipv6,
+                tls_problem,
             },
+            cancel: self.cancel.clone(),
+            not_found_probe,
             scope: Arc::new(scope),
             robots,
             frontier: BinaryHeap::new(),
             seen,
+            shapes: HashMap::new(),
             fetched,
             sequence: 0,
             inflight: JoinSet::new(),
@@ -219,7 +266,12 @@ impl Crawler {
                 pages_fetched: 1,
                 ..CrawlStats::default()
             },
-        })
+        };
+        crawl.enqueue(
+            sitemap.seeds.into_iter().map(|u| (u, LinkPriority::Body)),
+            0,
+        );
+        Ok(crawl)
     }
 
     async fn read_robots(&self, site: &Url, scope: &Scope) -> Result<RobotsRules, FetchFailure> {
@@ -263,13 +315,64 @@ impl Crawler {
         }
     }
 
-    /// The first candidate that answers with a sitemap, and every URL tried.
-    async fn probe_sitemap(
+    /// With `--insecure`, asks again with certificate checks on, so that the
+    /// https finding can say what is wrong.
+    async fn check_certificate(&self, url: &Url) -> Option<String> {
+        let strict = self.strict.as_ref()?;
+        if url.scheme() != "https" {
+            return None;
+        }
+        match strict.fetch_once(url, Expect::Raw, &|_: &Url| Ok(())).await {
+            Err(f)
+                if matches!(
+                    f.kind,
+                    FailureKind::TlsInvalidCert | FailureKind::TlsHandshake
+                ) =>
+            {
+                Some(format!("{}: {}", f.kind, f.detail))
+            }
+            _ => None,
+        }
+    }
+
+    /// Asks for an address that cannot exist. A site that answers it with a
+    /// 200 page is one that answers every broken link the same way (a soft
+    /// 404); that page is kept so its content can be recognised elsewhere.
+    async fn probe_not_found(
         &self,
         site: &Url,
         scope: &Scope,
         robots: &RobotsRules,
-    ) -> (Option<Url>, Vec<Url>) {
+    ) -> Option<Page> {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+            ^ std::process::id();
+        let probe = site
+            .join(&format!("/portal-audit-probe-{nonce:08x}-khong-ton-tai"))
+            .ok()?;
+        if !robots.allows(&probe) {
+            return None;
+        }
+        let permit = |u: &Url| {
+            if scope.contains(u) && robots.allows(u) {
+                Ok(())
+            } else {
+                Err(FetchFailure::new(
+                    FailureKind::RedirectOutOfScope,
+                    u.to_string(),
+                ))
+            }
+        };
+        match self.fetcher.fetch(&probe, Expect::Html, &permit).await {
+            Ok(fetched) => Some(page_from(probe, 1, Ok(fetched))),
+            Err(_) => None,
+        }
+    }
+
+    /// The first candidate that answers with a sitemap, every URL tried, and
+    /// the pages it (and up to three child sitemaps) lists, to seed the crawl.
+    async fn probe_sitemap(&self, site: &Url, scope: &Scope, robots: &RobotsRules) -> SitemapProbe {
         let mut candidates: Vec<Url> = robots
             .sitemaps()
             .iter()
@@ -291,21 +394,76 @@ impl Crawler {
                 ))
             }
         };
-        let mut tried = Vec::new();
-        for candidate in candidates.into_iter().take(3) {
-            tried.push(candidate.clone());
-            if let Ok(Fetched {
+        let max = self.config.max_pages;
+        let mut probe = SitemapProbe::default();
+        for candidate in candidates.into_iter().take(MAX_SITEMAP_FILES) {
+            probe.tried.push(candidate.clone());
+            let Ok(Fetched {
                 body: Body::Raw(bytes),
                 final_url,
                 ..
             }) = self.fetcher.fetch(&candidate, Expect::Raw, &permit).await
-                && looks_like_sitemap(&bytes)
+            else {
+                continue;
+            };
+            if !looks_like_sitemap(&bytes) {
+                continue;
+            }
+            probe.tried.push(final_url.clone());
+            let entries = parse_sitemap(&bytes, &final_url, max);
+            probe.seeds = entries.pages;
+            for child in entries
+                .children
+                .into_iter()
+                .filter(|c| scope.contains(c))
+                .take(MAX_SITEMAP_FILES)
             {
-                tried.push(final_url.clone());
-                return (Some(final_url), tried);
+                if probe.seeds.len() >= max {
+                    break;
+                }
+                probe.tried.push(child.clone());
+                if let Ok(Fetched {
+                    body: Body::Raw(bytes),
+                    final_url,
+                    ..
+                }) = self.fetcher.fetch(&child, Expect::Raw, &permit).await
+                {
+                    probe
+                        .seeds
+                        .extend(parse_sitemap(&bytes, &final_url, max).pages);
+                }
+            }
+            probe.seeds.truncate(max);
+            probe.found = Some(final_url);
+            break;
+        }
+        probe
+    }
+}
+
+/// What probing for a sitemap found.
+#[derive(Debug, Default)]
+struct SitemapProbe {
+    /// The sitemap that answered.
+    found: Option<Url>,
+    /// Every sitemap URL requested.
+    tried: Vec<Url>,
+    /// Pages it lists.
+    seeds: Vec<Url>,
+}
+
+async fn has_ipv6(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv6(_)) => true,
+        Some(url::Host::Domain(domain)) => {
+            let port = url.port_or_known_default().unwrap_or(443);
+            let lookup = tokio::net::lookup_host((domain.to_owned(), port));
+            match tokio::time::timeout(Duration::from_secs(5), lookup).await {
+                Ok(Ok(mut addrs)) => addrs.any(|a| a.is_ipv6()),
+                _ => false,
             }
         }
-        (None, tried)
+        _ => false,
     }
 }
 
@@ -335,12 +493,16 @@ pub struct SiteCrawl {
     robots: Arc<RobotsRules>,
     frontier: BinaryHeap<Queued>,
     seen: HashSet<Url>,
+    /// URLs queued per shape, to defuse endless calendars.
+    shapes: HashMap<String, usize>,
     /// URLs fetched (as requested and after redirects), shared with the fetch
     /// tasks so that a redirect to a page already fetched is not followed.
     fetched: Arc<Mutex<HashSet<Url>>>,
     sequence: u64,
     inflight: JoinSet<Page>,
     first: Option<Page>,
+    not_found_probe: Option<Page>,
+    cancel: CancellationToken,
     interval: Duration,
     next_slot: Instant,
     deadline: Instant,
@@ -369,6 +531,12 @@ impl SiteCrawl {
         &self.scope
     }
 
+    /// The site's answer to an address that cannot exist, when it answered
+    /// 200 with a page (a soft 404). Taken once.
+    pub fn take_not_found_probe(&mut self) -> Option<Page> {
+        self.not_found_probe.take()
+    }
+
     /// Counters so far.
     #[must_use]
     pub fn stats(&self) -> CrawlStats {
@@ -388,12 +556,20 @@ impl SiteCrawl {
             .max_pages
             .saturating_mul(SEEN_PER_PAGE_BUDGET)
             .max(1_000);
+        let shape_cap = (self.config.max_pages / 4).max(MIN_URLS_PER_SHAPE);
         for (url, priority) in links {
             let Some(url) = normalize(&url) else { continue };
             if !self.scope.contains(&url) || self.seen.len() >= seen_cap || self.seen.contains(&url)
             {
                 continue;
             }
+            let same_shape = self.shapes.entry(shape(&url)).or_default();
+            if looks_like_trap(&url) || *same_shape >= shape_cap {
+                self.stats.traps_skipped += 1;
+                self.seen.insert(url);
+                continue;
+            }
+            *same_shape += 1;
             if !self.robots.allows(&url) {
                 self.stats.robots_skipped += 1;
                 self.seen.insert(url);
@@ -422,10 +598,22 @@ impl SiteCrawl {
                 }
                 return None;
             }
-            match tokio::time::timeout_at(self.deadline, self.inflight.join_next()).await {
+            let next = tokio::select! {
+                // Ctrl-C or SIGTERM: stop fetching, keep what we have.
+                () = self.cancel.cancelled() => {
+                    self.inflight.abort_all();
+                    self.frontier.clear();
+                    self.stats.interrupted = true;
+                    return None;
+                }
+                // The next page to finish, within the site budget.
+                next = tokio::time::timeout_at(self.deadline, self.inflight.join_next()) => next,
+            };
+            match next {
                 Ok(Some(Ok(page))) => {
-                    if matches!(page.outcome, PageOutcome::Failed(_)) {
+                    if let PageOutcome::Failed(failure) = &page.outcome {
                         self.stats.pages_failed += 1;
+                        self.slow_down(failure);
                     }
                     return Some(page);
                 }
@@ -440,6 +628,20 @@ impl SiteCrawl {
                     return None;
                 }
             }
+        }
+    }
+
+    /// After a 429 or 5xx, waits longer between requests to this site, never
+    /// shorter: an overloaded server gets relief, not more traffic.
+    fn slow_down(&mut self, failure: &FetchFailure) {
+        if matches!(
+            failure.kind,
+            FailureKind::RateLimited | FailureKind::Http5xx
+        ) {
+            let doubled = (self.interval * 2).max(Duration::from_millis(500));
+            let asked = failure.retry_after.unwrap_or_default();
+            self.interval = doubled.max(asked).min(MAX_CRAWL_DELAY);
+            tracing::debug!(interval = ?self.interval, "slowing down");
         }
     }
 
@@ -463,6 +665,11 @@ impl SiteCrawl {
             let scope = Arc::clone(&self.scope);
             let robots = Arc::clone(&self.robots);
             let fetched = Arc::clone(&self.fetched);
+            // Claimed at launch, so a redirect to a page still in flight is
+            // not fetched a second time.
+            if let Ok(mut claimed) = fetched.lock() {
+                claimed.insert(url.clone());
+            }
             self.inflight.spawn(async move {
                 tokio::time::sleep_until(slot).await;
                 let requested = url.clone();

@@ -70,6 +70,60 @@ pub fn normalize(url: &Url) -> Option<Url> {
     Some(url)
 }
 
+/// Longest URL we queue.
+pub const MAX_URL_CHARS: usize = 1024;
+/// Most path segments we follow.
+const MAX_PATH_SEGMENTS: usize = 15;
+/// Most times one path segment may repeat in a path (`/a/b/a/b/a/b`).
+const MAX_SEGMENT_REPEATS: usize = 2;
+
+/// Whether `url` looks like a crawler trap by its shape alone: too long, too
+/// deep, or a path that repeats itself (relative links that resolve into
+/// `/a/b/a/b/…`).
+#[must_use]
+pub fn looks_like_trap(url: &Url) -> bool {
+    if url.as_str().len() > MAX_URL_CHARS {
+        return true;
+    }
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    if segments.len() > MAX_PATH_SEGMENTS {
+        return true;
+    }
+    segments
+        .iter()
+        .any(|s| segments.iter().filter(|t| *t == s).count() > MAX_SEGMENT_REPEATS)
+}
+
+/// The shape of a URL with its numbers and query values blanked out:
+/// `/lich/2026/11/28` and `/lich/2031/1/2` share `/lich/N/N/N`, and
+/// `?thang=11&nam=2026` and `?thang=12&nam=2099` share `?nam&thang`. An
+/// endless calendar produces endless URLs of one shape; capping the URLs
+/// queued per shape defuses it.
+#[must_use]
+pub fn shape(url: &Url) -> String {
+    let mut out = String::with_capacity(url.path().len() + 16);
+    let mut in_digits = false;
+    for c in url.path().chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    let mut keys: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    keys.sort();
+    keys.dedup();
+    if !keys.is_empty() {
+        out.push('?');
+        out.push_str(&keys.join("&"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +139,30 @@ mod tests {
         assert!(s.contains(&u("https://www.stp.example.gov.vn/b")));
         assert!(!s.contains(&u("https://example.gov.vn/")));
         assert!(!s.contains(&u("https://dichvucong.gov.vn/")));
+    }
+
+    #[test]
+    fn traps_and_shapes() {
+        assert!(looks_like_trap(&u("http://a.vn/x/y/x/y/x/y/")));
+        assert!(looks_like_trap(&u(&format!(
+            "http://a.vn/{}",
+            "a".repeat(2000)
+        ))));
+        assert!(!looks_like_trap(&u(
+            "http://a.vn/tin-tuc/2026/11/bai-viet.html"
+        )));
+        assert_eq!(
+            shape(&u("http://a.vn/lich/2026/11/28")),
+            shape(&u("http://a.vn/lich/2031/1/2"))
+        );
+        assert_eq!(
+            shape(&u("http://a.vn/lich?thang=11&nam=2026")),
+            shape(&u("http://a.vn/lich?nam=2099&thang=12"))
+        );
+        assert_ne!(
+            shape(&u("http://a.vn/tin-tuc/")),
+            shape(&u("http://a.vn/van-ban/"))
+        );
     }
 
     #[test]

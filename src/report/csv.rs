@@ -5,9 +5,10 @@ use std::borrow::Cow;
 
 use super::ReportOptions;
 use crate::audit::{AuditRun, SiteResult};
-use crate::finding::Finding;
+use crate::finding::{Change, Finding, Status};
+use crate::history::Previous;
 
-const SCORECARD_COLUMNS: [&str; 19] = [
+const SCORECARD_COLUMNS: [&str; 21] = [
     "site_id",
     "site_name",
     "kind",
@@ -20,6 +21,7 @@ const SCORECARD_COLUMNS: [&str; 19] = [
     "as_of",
     "pages_crawled",
     "score",
+    "score_change",
     "present",
     "missing",
     "placeholder",
@@ -27,6 +29,7 @@ const SCORECARD_COLUMNS: [&str; 19] = [
     "not_applicable",
     "missing_items",
     "notes",
+    "incomplete",
 ];
 
 const FINDING_COLUMNS: [&str; 11] = [
@@ -45,9 +48,13 @@ const FINDING_COLUMNS: [&str; 11] = [
 
 /// Makes a cell safe to open in a spreadsheet (OWASP CSV injection): a cell
 /// that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
-/// apostrophe, so it is shown as text and never evaluated.
+/// apostrophe, so it is shown as text and never evaluated. Plain numbers
+/// (`-2.5`, a score change) cannot be formulas and are left as numbers.
 #[must_use]
 pub fn neutralize_cell(cell: &str) -> Cow<'_, str> {
+    if cell.parse::<f64>().is_ok_and(f64::is_finite) {
+        return Cow::Borrowed(cell);
+    }
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
         _ => Cow::Borrowed(cell),
@@ -96,7 +103,11 @@ fn extra_columns(run: &AuditRun) -> Vec<String> {
 ///
 /// # Errors
 /// Only if the CSV writer fails in memory.
-pub fn scorecard_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
+pub fn scorecard_csv(
+    run: &AuditRun,
+    previous: &Previous,
+    options: ReportOptions,
+) -> anyhow::Result<Vec<u8>> {
     let extra = extra_columns(run);
     let mut w = writer(options);
     write_row(
@@ -107,7 +118,7 @@ pub fn scorecard_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<V
             .chain(extra.iter().cloned()),
     )?;
     for site in &run.sites {
-        let mut row = scorecard_row(site, run);
+        let mut row = scorecard_row(site, run, previous);
         for column in &extra {
             row.push(
                 site.target
@@ -123,7 +134,14 @@ pub fn scorecard_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<V
     finish(w)
 }
 
-fn scorecard_row(site: &SiteResult, run: &AuditRun) -> Vec<String> {
+fn scorecard_row(site: &SiteResult, run: &AuditRun, previous: &Previous) -> Vec<String> {
+    let change = match (
+        site.score.score,
+        previous.scores.get(&site.target.id).copied().flatten(),
+    ) {
+        (Some(now), Some(before)) => format!("{:+.1}", now - before),
+        _ => String::new(),
+    };
     let s = &site.score;
     let errors = match &site.status {
         crate::audit::SiteStatus::Ok => String::new(),
@@ -145,6 +163,7 @@ fn scorecard_row(site: &SiteResult, run: &AuditRun) -> Vec<String> {
         run.as_of.to_string(),
         site.pages_crawled.to_string(),
         s.score.map(|v| format!("{v:.1}")).unwrap_or_default(),
+        change,
         s.present.to_string(),
         s.missing.to_string(),
         s.placeholder.to_string(),
@@ -152,7 +171,18 @@ fn scorecard_row(site: &SiteResult, run: &AuditRun) -> Vec<String> {
         s.not_applicable.to_string(),
         s.needs_action.join(" "),
         site.notes.join("; "),
+        incomplete_marker(site, run).to_owned(),
     ]
+}
+
+/// `interrupted` on every row of a run stopped part-way, so nobody mistakes a
+/// partial scorecard for a whole one.
+fn incomplete_marker(site: &SiteResult, run: &AuditRun) -> &'static str {
+    if run.interrupted || site.crawl.interrupted {
+        "interrupted"
+    } else {
+        ""
+    }
 }
 
 fn finding_row(site: &SiteResult, f: &Finding, run: &AuditRun) -> Vec<String> {
@@ -194,12 +224,118 @@ pub fn findings_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Ve
     findings_where(run, options, |_| true)
 }
 
-/// `missing.csv`: only the rows that need action (missing, placeholder, stale).
+/// `missing.csv`: only the rows that need action (missing, placeholder,
+/// stale), report-only items left out.
 ///
 /// # Errors
 /// Only if the CSV writer fails in memory.
 pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    findings_where(run, options, |f| f.status.needs_action())
+    findings_where(run, options, |f| f.status.needs_action() && !f.report_only)
+}
+
+/// `changes.csv`: one row per item whose status changed since the previous
+/// run of the same site.
+///
+/// # Errors
+/// Only if the CSV writer fails in memory.
+pub fn changes_csv(
+    run: &AuditRun,
+    changes: &[Change],
+    options: ReportOptions,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = writer(options);
+    write_row(
+        &mut w,
+        [
+            "site_id",
+            "site_name",
+            "item_id",
+            "item_title",
+            "before",
+            "after",
+            "regression",
+        ],
+    )?;
+    for c in changes {
+        let site = run.sites.iter().find(|s| s.target.id == c.site_id);
+        let title = site
+            .and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id))
+            .map(|f| f.item_title.clone())
+            .unwrap_or_default();
+        write_row(
+            &mut w,
+            [
+                c.site_id.clone(),
+                site.map(|s| s.target.name.clone()).unwrap_or_default(),
+                c.item_id.clone(),
+                title,
+                c.before.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                c.after.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                if c.is_regression() {
+                    "yes".to_owned()
+                } else {
+                    String::new()
+                },
+            ],
+        )?;
+    }
+    finish(w)
+}
+
+/// The one-letter code of a status in `matrix.csv`.
+#[must_use]
+pub fn status_code(status: Status) -> &'static str {
+    match status {
+        Status::Present => "P",
+        Status::Missing => "M",
+        Status::Placeholder => "E",
+        Status::Stale => "S",
+        Status::Unknown => "U",
+        Status::NotApplicable => "-",
+    }
+}
+
+/// `matrix.csv`: agencies × items, one short code per cell (P present,
+/// M missing, E empty placeholder, S stale, U unknown, - not applicable).
+///
+/// # Errors
+/// Only if the CSV writer fails in memory.
+pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
+    let mut items: Vec<&str> = Vec::new();
+    for site in &run.sites {
+        for f in &site.findings {
+            if !items.contains(&f.item_id.as_str()) {
+                items.push(&f.item_id);
+            }
+        }
+    }
+    let mut w = writer(options);
+    write_row(
+        &mut w,
+        ["site_id", "site_name", "score"]
+            .into_iter()
+            .chain(items.iter().copied()),
+    )?;
+    for site in &run.sites {
+        let mut row = vec![
+            site.target.id.clone(),
+            site.target.name.clone(),
+            site.score
+                .score
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_default(),
+        ];
+        for item in &items {
+            let code = site
+                .findings
+                .iter()
+                .find(|f| f.item_id == *item)
+                .map_or("", |f| status_code(f.status));
+            row.push(code.to_owned());
+        }
+        write_row(&mut w, row)?;
+    }
+    finish(w)
 }
 
 #[cfg(test)]
@@ -208,10 +344,20 @@ mod tests {
 
     #[test]
     fn formula_cells_are_neutralised() {
-        for bad in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+        for bad in [
+            "=HYPERLINK(\"x\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-",
+            "+inf",
+        ] {
             assert!(neutralize_cell(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralize_cell("Sở Tư pháp"), "Sở Tư pháp");
         assert_eq!(neutralize_cell("12.5"), "12.5");
+        assert_eq!(neutralize_cell("-2.5"), "-2.5");
     }
 }

@@ -4,6 +4,7 @@
 //! good one.
 
 mod csv;
+mod json;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::audit::AuditRun;
+use crate::finding::Change;
+use crate::history::Previous;
 
-pub use self::csv::{findings_csv, missing_csv, neutralize_cell, scorecard_csv};
+pub use self::csv::{
+    changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv, status_code,
+};
+pub use self::json::run_json;
 
 /// Options for the written files.
 #[derive(Debug, Clone, Copy)]
@@ -28,41 +34,55 @@ impl Default for ReportOptions {
     }
 }
 
+/// Everything the reports are made from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    /// The run.
+    pub run: &'a AuditRun,
+    /// What the history said before it.
+    pub previous: &'a Previous,
+    /// Items whose status changed since.
+    pub changes: &'a [Change],
+}
+
 /// Paths of the files written.
 #[derive(Debug, Clone)]
 pub struct WrittenReports {
-    /// One row per site.
-    pub scorecard: PathBuf,
-    /// One row per site and item.
-    pub findings: PathBuf,
-    /// Only the rows that need action.
-    pub missing: PathBuf,
+    /// Every file, in the order written; the scorecard first.
+    pub files: Vec<PathBuf>,
 }
 
-/// Writes all reports for `run` into `out`, creating it if needed.
+/// Writes all reports into `out`, creating it if needed. Every file is
+/// built in memory first, then written under a temporary name and renamed.
 ///
 /// # Errors
 /// When the folder or a file cannot be written.
 pub fn write_reports(
     out: &Path,
-    run: &AuditRun,
+    input: ReportInput<'_>,
     options: ReportOptions,
 ) -> anyhow::Result<WrittenReports> {
+    let run = input.run;
     let files = [
-        ("scorecard.csv", scorecard_csv(run, options)?),
+        (
+            "scorecard.csv",
+            scorecard_csv(run, input.previous, options)?,
+        ),
         ("findings.csv", findings_csv(run, options)?),
         ("missing.csv", missing_csv(run, options)?),
+        ("changes.csv", changes_csv(run, input.changes, options)?),
+        ("matrix.csv", matrix_csv(run, options)?),
+        ("run.json", run_json(run, input.changes)?),
     ];
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let mut written = Vec::new();
     for (name, bytes) in &files {
-        write_atomically(&out.join(name), bytes)?;
+        let path = out.join(name);
+        write_atomically(&path, bytes)?;
+        written.push(path);
     }
-    Ok(WrittenReports {
-        scorecard: out.join("scorecard.csv"),
-        findings: out.join("findings.csv"),
-        missing: out.join("missing.csv"),
-    })
+    Ok(WrittenReports { files: written })
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it

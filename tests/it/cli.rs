@@ -285,3 +285,68 @@ async fn demo_runs_anywhere_and_writes_a_row_per_fixture_site() {
         portal_audit::fixture_server::embedded_sites().len()
     );
 }
+
+/// Ctrl-C part-way: complete, parseable CSVs marked incomplete, exit 130.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_writes_partial_scorecards_marked_incomplete() {
+    let served = serve_all(vec![
+        fixture("so-tu-phap-day-du"),
+        fixture("huyen-thieu-muc"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = served
+        .iter()
+        .map(|s| format!("{},{},so,{}\n", s.site.id, s.site.id, s.url))
+        .collect();
+    write(
+        &dir.path().join("T.csv"),
+        &format!("id,name,kind,url\n{rows}"),
+    );
+    let path = dir.path().to_path_buf();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_portal-audit"))
+        .args([
+            "audit",
+            "--targets",
+            "T.csv",
+            "--out",
+            "D",
+            "--quiet",
+            "--delay-ms",
+            "1000",
+        ])
+        .current_dir(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let pid = child.id().to_string();
+    let started = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "stops promptly"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scorecard = read_csv(&path.join("D/scorecard.csv"));
+    assert_eq!(scorecard.len(), 2, "a row per target");
+    assert!(
+        scorecard.iter().all(|r| r["incomplete"] == "interrupted"),
+        "{scorecard:?}"
+    );
+    let findings = read_csv(&path.join("D/findings.csv"));
+    assert!(!findings.is_empty());
+}

@@ -82,6 +82,30 @@ async fn a_down_site_still_gets_a_row_with_a_named_status() {
         run.sites[0]
             .findings
             .iter()
-            .all(|f| f.status.as_str() == "unknown")
+            .all(|f| matches!(f.status.as_str(), "unknown" | "not_applicable"))
     );
+}
+
+/// The same English sub-portal, judged before and after Decree 224/2026
+/// replaced Decree 42/2022: the English version is required until
+/// 2026-06-30, and the satisfaction rating from 2026-07-01.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_follow_the_audit_date() {
+    let served = serve_all(vec![crate::support::fixture("tinh-tieng-anh")]).await;
+    let status = |run: &portal_audit::audit::AuditRun, item: &str| {
+        run.sites[0]
+            .findings
+            .iter()
+            .find(|f| f.item_id == item)
+            .map(|f| f.status.as_str().to_owned())
+            .unwrap()
+    };
+    let before = crate::support::audit_served_on(&served, "2026-06-30".parse().unwrap()).await;
+    assert_eq!(before.sites[0].ruleset, "nd42_2022");
+    assert_eq!(status(&before, "english_version"), "present");
+    assert_eq!(status(&before, "satisfaction_rating"), "not_applicable");
+    let after = crate::support::audit_served_on(&served, "2026-07-01".parse().unwrap()).await;
+    assert_eq!(after.sites[0].ruleset, "nd224_2026");
+    assert_eq!(status(&after, "english_version"), "not_applicable");
+    assert_eq!(status(&after, "satisfaction_rating"), "missing");
 }

@@ -2,5 +2,8 @@
 //! servers bound to 127.0.0.1 inside the test process; nothing leaves loopback.
 
 mod cli;
+mod detection;
 mod fixtures;
+mod hostile;
+mod hostile_server;
 mod support;

@@ -40,6 +40,7 @@ pub fn test_crawl_config() -> CrawlConfig {
             max_body_bytes: portal_audit::crawl::DEFAULT_MAX_BODY_BYTES,
             max_redirects: portal_audit::crawl::DEFAULT_MAX_REDIRECTS,
             insecure: false,
+            retries: portal_audit::crawl::DEFAULT_RETRIES,
         },
         max_pages: portal_audit::crawl::DEFAULT_MAX_PAGES,
         max_depth: portal_audit::crawl::DEFAULT_MAX_DEPTH,
@@ -55,8 +56,14 @@ pub fn fixture_date() -> Date {
     FIXTURE_AS_OF.parse().expect("fixture date")
 }
 
-/// Audits served sites with the default checklist through the library.
+/// Audits served sites with the default checklist through the library, as
+/// of the fixtures' date.
 pub async fn audit_served(served: &[ServedSite]) -> AuditRun {
+    audit_served_on(served, fixture_date()).await
+}
+
+/// Audits served sites with the default checklist, judged on `as_of`.
+pub async fn audit_served_on(served: &[ServedSite], as_of: Date) -> AuditRun {
     let checklist = Arc::new(checklist::load("vn-gov-portal").expect("built-in checklist"));
     let assignments = served
         .iter()
@@ -68,8 +75,9 @@ pub async fn audit_served(served: &[ServedSite]) -> AuditRun {
     run_audit(
         assignments,
         test_crawl_config(),
-        fixture_date(),
+        as_of,
         &Progress::hidden(),
+        tokio_util::sync::CancellationToken::new(),
     )
     .await
     .expect("audit runs")

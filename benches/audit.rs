@@ -1,0 +1,520 @@
+//! The audit benchmark: S synthetic agency sites of P pages each, served on
+//! loopback by a child process (so the server's CPU is not counted), audited
+//! with the default checklist. Reports pages/s, CPU per page, peak RSS, and
+//! the bare cost of parsing the same pages with scraper alone.
+//!
+//! Run: `cargo bench --bench audit -- --sites 20 --pages 500`
+//! Slow hosts: `cargo bench --bench audit -- --sites 20 --pages 50 --latency-ms 200 --per-host 2`
+//!
+//! Linux only: CPU time and peak RSS are read from /proc.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use portal_audit::audit::{Assignment, run_audit};
+use portal_audit::crawl::{CrawlConfig, FetchConfig};
+use portal_audit::progress::Progress;
+use portal_audit::target::{SiteKind, Target};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Sections linked from every page's main menu.
+const SECTIONS: usize = 40;
+
+struct Options {
+    sites: usize,
+    pages: usize,
+    latency_ms: u64,
+    per_host: usize,
+    serve: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        sites: 20,
+        pages: 500,
+        latency_ms: 0,
+        per_host: 8,
+        serve: false,
+    };
+    let args: Vec<String> = std::env::args().collect();
+    let mut i = 1;
+    while i < args.len() {
+        let value = || {
+            args.get(i + 1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        match args[i].as_str() {
+            "--sites" => o.sites = usize::try_from(value()).unwrap_or(1),
+            "--pages" => o.pages = usize::try_from(value()).unwrap_or(1),
+            "--latency-ms" => o.latency_ms = value(),
+            "--per-host" => o.per_host = usize::try_from(value()).unwrap_or(1),
+            "--serve" => {
+                o.serve = true;
+                i -= 1;
+            }
+            _ => {
+                i -= 1; // cargo bench passes --bench; ignore unknown flags
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+fn main() {
+    let o = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    if o.serve {
+        runtime.block_on(serve(o));
+    } else {
+        runtime.block_on(bench(o));
+    }
+}
+
+/// Deterministic pseudo-random numbers (a 64-bit LCG).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+const WORDS: &[&str] = &[
+    "Ủy ban nhân dân",
+    "tỉnh",
+    "triển khai",
+    "kế hoạch",
+    "công tác",
+    "cải cách hành chính",
+    "chuyển đổi số",
+    "người dân",
+    "doanh nghiệp",
+    "hội nghị",
+    "tổng kết",
+    "năm 2026",
+    "phát triển",
+    "kinh tế",
+    "xã hội",
+    "an sinh",
+    "giáo dục",
+    "y tế",
+    "nông nghiệp",
+    "hạ tầng",
+    "giao thông",
+    "đầu tư",
+    "văn bản",
+    "hướng dẫn",
+];
+
+const SLUGS: &[&str] = &[
+    "hoi-nghi",
+    "trien-khai",
+    "cong-tac",
+    "chuyen-doi-so",
+    "cai-cach",
+    "hanh-chinh",
+    "nguoi-dan",
+    "doanh-nghiep",
+    "tong-ket",
+    "phat-trien",
+    "kinh-te",
+    "xa-hoi",
+    "giao-duc",
+    "y-te",
+    "nong-nghiep",
+    "ha-tang",
+    "giao-thong",
+];
+
+/// The address of article `c`: a headline slug, as real portals have (so
+/// articles do not all share one URL shape).
+fn article_path(c: usize) -> String {
+    let word = |k: usize| SLUGS[(c / k.max(1) + k * 7) % SLUGS.len()];
+    format!("/bai/{}-{}-{}/{c}.html", word(1), word(3), word(17))
+}
+
+const SECTION_LABELS: &[&str] = &[
+    "Giới thiệu",
+    "Chức năng, nhiệm vụ",
+    "Cơ cấu tổ chức",
+    "Lãnh đạo Sở",
+    "Tin tức - Sự kiện",
+    "Văn bản",
+    "Thủ tục hành chính",
+    "Dịch vụ công trực tuyến",
+    "Hỏi đáp",
+    "Liên hệ",
+    "Lịch công tác",
+    "Chỉ đạo điều hành",
+];
+
+/// Page `index` of a synthetic site: 40–120 KB of boilerplate-heavy HTML.
+/// Page 0 is the home page; 1..=40 are sections; the rest are articles, 12
+/// under each section. Some sections are missing on purpose (odd sites lack
+/// budget and statistics).
+fn page(index: usize, pages: usize) -> String {
+    let mut rng = Lcg(index as u64 * 7919 + 17);
+    let mut html = String::with_capacity(96 * 1024);
+    html.push_str("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">");
+    let _ = write!(
+        html,
+        "<title>Trang {index} - Sở Mẫu</title><meta name=\"DC.title\" content=\"Trang {index}\"></head><body>"
+    );
+    html.push_str("<header><img src=\"/logo.png\" alt=\"logo\"><h1>SỞ MẪU TỈNH THỬ NGHIỆM</h1><form action=\"/tim-kiem\"><input name=\"keyword\"></form></header><nav><ul>");
+    for s in 1..=SECTIONS {
+        let label = SECTION_LABELS.get(s - 1).copied().unwrap_or("Chuyên mục");
+        let _ = write!(
+            html,
+            "<li><a href=\"/chuyen-muc/{s}.html\">{label} {s}</a><ul>"
+        );
+        for k in 0..6 {
+            let _ = write!(
+                html,
+                "<li><a href=\"/chuyen-muc/{s}.html#m{k}\">Mục con {k} của {label}</a></li>"
+            );
+        }
+        html.push_str("</ul></li>");
+    }
+    html.push_str("</ul></nav><aside class=\"sidebar\"><h3>Tin mới</h3><ul>");
+    for k in 0..30 {
+        let target = SECTIONS + 1 + (index * 3 + k) % pages.saturating_sub(SECTIONS + 1).max(1);
+        let _ = write!(
+            html,
+            "<li><a href=\"{}\">Tin số {target}: hội nghị triển khai công tác năm 2026</a> <span>{:02}/11/2026</span></li>",
+            article_path(target),
+            1 + k % 27
+        );
+    }
+    html.push_str("</ul><h3>Liên kết website</h3><select>");
+    for k in 0..40 {
+        let _ = write!(
+            html,
+            "<option value=\"https://so{k}.mau.gov.vn\">Sở ngành số {k}</option>"
+        );
+    }
+    html.push_str("</select></aside><main>");
+    let children: Vec<usize> = if index == 0 {
+        (1..=SECTIONS).collect()
+    } else if index <= SECTIONS {
+        (0..12)
+            .map(|k| SECTIONS + 1 + (index - 1) * 12 + k)
+            .filter(|&c| c < pages)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for c in &children {
+        let _ = write!(
+            html,
+            "<article><a href=\"{}\">Bài viết số {c}</a><p>Ngày {:02}/11/2026</p></article>",
+            article_path(*c),
+            1 + c % 27
+        );
+    }
+    let paragraphs = 20 + rng.next() % 40;
+    for _ in 0..paragraphs {
+        html.push_str("<p>");
+        for _ in 0..40 {
+            html.push_str(WORDS[usize::try_from(rng.next()).unwrap_or(0) % WORDS.len()]);
+            html.push(' ');
+        }
+        html.push_str("</p>");
+    }
+    html.push_str("</main><footer><p>Cơ quan chủ quản: Sở Mẫu. Địa chỉ: 12 Đường Thử, Phường Một, Tỉnh Thử Nghiệm.</p>");
+    html.push_str("<p>Điện thoại: (0208) 3855 724 - Email: somau@mau.gov.vn. Chịu trách nhiệm chính: Ông Nguyễn Văn Mẫu.</p></footer></body></html>");
+    html
+}
+
+fn page_index(path: &str) -> Option<usize> {
+    if path == "/" {
+        return Some(0);
+    }
+    let stem = path.strip_suffix(".html")?;
+    let number = stem.rsplit('/').next()?.parse().ok()?;
+    Some(number)
+}
+
+/// Child process: serve every site from one cache of page bodies, print the
+/// ports, and run until killed.
+async fn serve(o: Options) {
+    let bodies: Arc<Vec<Bytes>> = Arc::new(
+        (0..o.pages)
+            .map(|i| Bytes::from(page(i, o.pages)))
+            .collect(),
+    );
+    let mut ports = Vec::new();
+    for _ in 0..o.sites {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ports.push(listener.local_addr().unwrap().port());
+        let bodies = Arc::clone(&bodies);
+        let latency = Duration::from_millis(o.latency_ms);
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let bodies = Arc::clone(&bodies);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+                        let bodies = Arc::clone(&bodies);
+                        async move {
+                            if !latency.is_zero() {
+                                tokio::time::sleep(latency).await;
+                            }
+                            let body = page_index(request.uri().path())
+                                .and_then(|i| bodies.get(i).cloned());
+                            let response = match body {
+                                Some(b) => Response::builder()
+                                    .header("content-type", "text/html; charset=utf-8")
+                                    .body(Full::new(b)),
+                                None => Response::builder()
+                                    .status(404)
+                                    .body(Full::new(Bytes::from_static(b"not found"))),
+                            };
+                            Ok::<_, Infallible>(response.unwrap())
+                        }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    }
+    println!(
+        "{}",
+        ports
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    std::future::pending::<()>().await;
+}
+
+/// CPU seconds (user + system) of this process, from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident set size in MB, from /proc/self/status (VmHWM).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The bare parse cost: scraper parses each page, selects its links and walks
+/// its text, on one thread. Seconds of CPU per page.
+fn bare_parse_seconds(pages: usize) -> (f64, f64) {
+    let bodies: Vec<String> = (0..pages.min(500)).map(|i| page(i, pages)).collect();
+    let average_kb =
+        bodies.iter().map(String::len).sum::<usize>() as f64 / bodies.len() as f64 / 1024.0;
+    let links = scraper::Selector::parse("a[href]").unwrap();
+    let start = cpu_seconds();
+    let mut sink = 0usize;
+    for _ in 0..2 {
+        for body in &bodies {
+            let document = scraper::Html::parse_document(body);
+            sink += document.select(&links).count();
+            sink += document.root_element().text().map(str::len).sum::<usize>();
+        }
+    }
+    let spent = cpu_seconds() - start;
+    assert!(sink > 0);
+    (spent / (2 * bodies.len()) as f64, average_kb)
+}
+
+/// CPU per page of the two stages that run on every page, single-threaded:
+/// extraction (parse and walk) and evaluation (matching).
+fn stage_costs(pages: usize) {
+    use portal_audit::evaluate::{PageContext, RunSet, observe_page};
+    let checklist = portal_audit::checklist::load("vn-gov-portal").unwrap();
+    let base: url::Url = "http://127.0.0.1:1/".parse().unwrap();
+    let scope = portal_audit::crawl::Scope::of(&base);
+    let bodies: Vec<String> = (0..pages.min(300)).map(|i| page(i, pages)).collect();
+    let start = cpu_seconds();
+    let facts: Vec<_> = bodies
+        .iter()
+        .map(|b| portal_audit::extract::extract(b, &base, &checklist.selectors))
+        .collect();
+    let extract = (cpu_seconds() - start) / bodies.len() as f64;
+    let chrome = RunSet::of(&facts[0]);
+    let start = cpu_seconds();
+    for (b, f) in bodies.iter().zip(&facts) {
+        let page = portal_audit::page::Page {
+            requested: base.clone(),
+            url: base.clone(),
+            depth: 1,
+            outcome: portal_audit::page::PageOutcome::Html {
+                status: 200,
+                body: b.clone(),
+            },
+        };
+        let cx = PageContext {
+            chrome: Some(&chrome),
+            not_found: None,
+            scope: &scope,
+            as_of: "2026-11-28".parse().unwrap(),
+            settled: &[],
+        };
+        let _ = observe_page(&checklist, &page, Some(f), cx);
+    }
+    let observe = (cpu_seconds() - start) / bodies.len() as f64;
+    println!(
+        "  stages (one thread)  extract {:.3} ms, evaluate {:.3} ms per page",
+        extract * 1000.0,
+        observe * 1000.0
+    );
+}
+
+async fn bench(o: Options) {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .args([
+            "--serve",
+            "--sites",
+            &o.sites.to_string(),
+            "--pages",
+            &o.pages.to_string(),
+            "--latency-ms",
+            &o.latency_ms.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the page server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ports: Vec<u16> = line
+        .trim()
+        .split(',')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+
+    let checklist = Arc::new(portal_audit::checklist::load("vn-gov-portal").unwrap());
+    let assignments = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| Assignment {
+            target: Target {
+                id: format!("site{i}"),
+                name: format!("Site {i}"),
+                kind: SiteKind::Department,
+                url: format!("http://127.0.0.1:{port}/").parse().unwrap(),
+                checklist: None,
+                extra: Vec::new(),
+            },
+            checklist: Arc::clone(&checklist),
+        })
+        .collect();
+    let config = CrawlConfig {
+        fetch: FetchConfig {
+            user_agent: "portal-audit-bench".into(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: portal_audit::crawl::DEFAULT_MAX_BODY_BYTES,
+            max_redirects: 10,
+            insecure: false,
+            retries: 0,
+        },
+        max_pages: o.pages,
+        max_depth: 3,
+        per_host: o.per_host,
+        concurrency: 256,
+        site_budget: Duration::from_secs(3600),
+        min_interval: Duration::ZERO,
+    };
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let run = run_audit(
+        assignments,
+        config,
+        "2026-11-28".parse().unwrap(),
+        &Progress::hidden(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let _ = child.kill();
+    let _ = child.wait();
+    // Peak RSS of the audit alone: read before the baselines below load pages.
+    let peak_rss = peak_rss_mb();
+    let (parse_per_page, average_kb) = bare_parse_seconds(o.pages);
+    let pages: usize = run.sites.iter().map(|s| s.pages_crawled).sum();
+    let cpu_per_page = cpu / pages as f64;
+    println!(
+        "portal-audit benchmark: {} sites x {} pages (avg {:.0} KB/page), latency {} ms, per-host {}",
+        o.sites, o.pages, average_kb, o.latency_ms, o.per_host
+    );
+    println!("  pages audited        {pages}");
+    println!("  wall time            {wall:.2} s");
+    println!(
+        "  throughput           {:.0} pages/s   (target >= 2000 with no latency)",
+        pages as f64 / wall
+    );
+    println!(
+        "  audit CPU per page   {:.3} ms (server excluded)",
+        cpu_per_page * 1000.0
+    );
+    println!(
+        "  bare scraper parse   {:.3} ms per page (parse + links + text, one thread)",
+        parse_per_page * 1000.0
+    );
+    println!(
+        "  audit / parse ratio  {:.2}   (target <= 2.0)",
+        cpu_per_page / parse_per_page
+    );
+    println!("  peak RSS             {peak_rss:.0} MB   (target <= 150 MB at 10,000 pages)");
+    stage_costs(o.pages);
+    if o.latency_ms > 0 {
+        let bound = o.pages as f64 * o.latency_ms as f64 / 1000.0 / o.per_host as f64;
+        println!(
+            "  politeness bound     {bound:.2} s; wall / bound = {:.2}   (target <= 1.2)",
+            wall / bound
+        );
+    }
+    let failed: Vec<_> = run
+        .sites
+        .iter()
+        .filter(|s| s.status.code() != "ok")
+        .map(|s| s.status.code())
+        .collect();
+    if !failed.is_empty() {
+        println!("  WARNING: {} sites failed: {failed:?}", failed.len());
+    }
+}

@@ -1,0 +1,107 @@
+//! Dates as Vietnamese portals write them ("15/06/2026", "15-06-2026",
+//! "ngày 11 tháng 9 năm 2014", "Cập nhật lúc 08:30 15/06/2026") and as
+//! machines do (`<time datetime>`, `article:published_time`, `DC.date`), so
+//! that freshness can be judged on the newest date a section shows.
+
+use std::sync::LazyLock;
+
+use jiff::civil::Date;
+use regex::Regex;
+
+/// Earliest year we believe a portal date to be (older numbers are more
+/// likely document numbers than dates).
+const MIN_YEAR: i16 = 1990;
+
+static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d/.\-])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?:$|[^\d/.\-])")
+        .expect("static regex")
+});
+static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})").expect("static regex")
+});
+static ISO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{4})-(\d{2})-(\d{2})(?:$|[^\d])").expect("static regex")
+});
+
+/// Every plausible date written in `text`.
+pub fn dates_in(text: &str) -> Vec<Date> {
+    let mut out = Vec::new();
+    if text.bytes().filter(u8::is_ascii_digit).count() < 6 {
+        return out;
+    }
+    for re in [&*DAY_MONTH_YEAR, &*SPELLED] {
+        for c in re.captures_iter(text) {
+            if let Some(d) = date(&c[3], &c[2], &c[1]) {
+                out.push(d);
+            }
+        }
+    }
+    for c in ISO.captures_iter(text) {
+        if let Some(d) = date(&c[1], &c[2], &c[3]) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// A machine-readable date (`2026-11-20`, `2026-11-20T08:00:00+07:00`).
+#[must_use]
+pub fn parse_structured(value: &str) -> Option<Date> {
+    let value = value.trim();
+    let head = value.get(..10)?;
+    let mut parts = head.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    date(y, m, d)
+}
+
+fn date(year: &str, month: &str, day: &str) -> Option<Date> {
+    let year: i16 = year.parse().ok()?;
+    if year < MIN_YEAR {
+        return None;
+    }
+    Date::new(year, month.parse().ok()?, day.parse().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reads_vietnamese_forms() {
+        assert_eq!(dates_in("Ngày đăng: 15/06/2026"), vec![d("2026-06-15")]);
+        assert_eq!(
+            dates_in("15-06-2026 | 1.7.2026"),
+            vec![d("2026-06-15"), d("2026-07-01")]
+        );
+        assert_eq!(
+            dates_in("Hà Nội, ngày 11 tháng 9 năm 2014"),
+            vec![d("2014-09-11")]
+        );
+        assert_eq!(
+            dates_in("Cập nhật lúc 08:30 15/06/2026"),
+            vec![d("2026-06-15")]
+        );
+        assert_eq!(dates_in("2026-11-20"), vec![d("2026-11-20")]);
+    }
+
+    #[test]
+    fn ignores_numbers_that_are_not_dates() {
+        assert!(dates_in("Quyết định số 25/2026/QĐ-UBND").is_empty());
+        assert!(dates_in("31/02/2026, 12/13/2026, 01/01/1975").is_empty());
+        assert!(dates_in("Điện thoại: 0208.3855.724").is_empty());
+    }
+
+    #[test]
+    fn structured_dates() {
+        assert_eq!(
+            parse_structured("2026-11-20T08:00:00+07:00"),
+            Some(d("2026-11-20"))
+        );
+        assert_eq!(parse_structured("2026-11-20"), Some(d("2026-11-20")));
+        assert_eq!(parse_structured("hôm qua"), None);
+    }
+}

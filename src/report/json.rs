@@ -1,0 +1,80 @@
+//! `run.json`: everything about a run in one machine-readable file, for
+//! scripts and dashboards: tool and checklist versions, rule sets, the audit
+//! date, timings, every site and every finding.
+
+use serde::Serialize;
+
+use crate::audit::AuditRun;
+use crate::finding::{Change, Finding};
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    tool: &'static str,
+    tool_version: &'static str,
+    started_at: &'a str,
+    as_of: String,
+    duration_seconds: f64,
+    interrupted: bool,
+    sites: Vec<SiteJson<'a>>,
+    changes: &'a [Change],
+}
+
+#[derive(Serialize)]
+struct SiteJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    kind: &'static str,
+    url: &'a str,
+    final_url: Option<&'a str>,
+    status: &'static str,
+    error: Option<String>,
+    checklist: &'a str,
+    ruleset: &'a str,
+    pages_crawled: usize,
+    duration_seconds: f64,
+    score: Option<f64>,
+    notes: &'a [String],
+    findings: &'a [Finding],
+}
+
+/// Serialises `run` and its `changes` as pretty JSON.
+///
+/// # Errors
+/// Only if serialisation fails.
+pub fn run_json(run: &AuditRun, changes: &[Change]) -> anyhow::Result<Vec<u8>> {
+    let doc = RunJson {
+        tool: "portal-audit",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        started_at: &run.started_at,
+        as_of: run.as_of.to_string(),
+        duration_seconds: run.duration.as_secs_f64(),
+        interrupted: run.interrupted,
+        sites: run
+            .sites
+            .iter()
+            .map(|s| SiteJson {
+                id: &s.target.id,
+                name: &s.target.name,
+                kind: s.target.kind.as_str(),
+                url: s.target.url.as_str(),
+                final_url: s.final_url.as_ref().map(url::Url::as_str),
+                status: s.status.code(),
+                error: match &s.status {
+                    crate::audit::SiteStatus::Ok => None,
+                    crate::audit::SiteStatus::Failed(f) => Some(f.to_string()),
+                },
+                checklist: &s.checklist,
+                ruleset: &s.ruleset,
+                pages_crawled: s.pages_crawled,
+                duration_seconds: s.duration.as_secs_f64(),
+                score: s.score.score,
+                notes: &s.notes,
+                findings: &s.findings,
+            })
+            .collect(),
+        changes,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}

@@ -1,0 +1,209 @@
+//! Detection cases from issue #3's acceptance lines, each on a small site
+//! built in the test and served on 127.0.0.1.
+
+use portal_audit::audit::SiteResult;
+use portal_audit::finding::Status;
+use portal_audit::fixture_server::FixtureSite;
+use portal_audit::target::SiteKind;
+
+use crate::support::{audit_served, serve_all};
+
+/// A page with a realistic chrome: header, menu, footer, and `content`.
+fn page(menu: &str, content: &str) -> Vec<u8> {
+    format!(
+        r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Sở Tài chính</title></head>
+<body><header><img src="/logo.png" alt="logo"><h1>SỞ TÀI CHÍNH TỈNH MẪU</h1></header>
+<nav><ul><li><a href="/">Trang chủ</a></li>{menu}</ul></nav>
+<main>{content}</main>
+<footer><p>Cơ quan chủ quản: Sở Tài chính tỉnh Mẫu. Địa chỉ: 12 Trần Hưng Đạo, phường Quyết Tâm.</p>
+<p>Điện thoại: (0212) 3852 615 - Email: stc@mau.gov.vn</p></footer></body></html>"#
+    )
+    .into_bytes()
+}
+
+async fn audit_one(site: FixtureSite) -> SiteResult {
+    let served = serve_all(vec![site]).await;
+    audit_served(&served).await.sites.remove(0)
+}
+
+fn status(site: &SiteResult, item: &str) -> (Status, String) {
+    let f = site
+        .findings
+        .iter()
+        .find(|f| f.item_id == item)
+        .unwrap_or_else(|| panic!("no {item}"));
+    (
+        f.status,
+        format!(
+            "{} [{}]",
+            f.evidence,
+            f.evidence_url.clone().unwrap_or_default()
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budget_menu_link_to_an_updating_page_is_a_placeholder() {
+    let menu = r#"<li><a href="/index.php?cat=7">Công khai ngân sách</a></li><li><a href="/tin-tuc.html">Tin tức</a></li>"#;
+    let site = FixtureSite::in_memory(
+        "stc",
+        SiteKind::Department,
+        vec![
+            (
+                "index.html",
+                page(
+                    menu,
+                    "<h2>Tin mới</h2><p>Ngày 20/11/2026: Hội nghị triển khai dự toán.</p>",
+                ),
+            ),
+            (
+                "index.php@cat=7",
+                page(
+                    menu,
+                    "<h2>Công khai ngân sách</h2><p>Nội dung đang được cập nhật.</p>",
+                ),
+            ),
+            (
+                "tin-tuc.html",
+                page(
+                    menu,
+                    "<h2>Tin tức</h2><ul><li>25/11/2026 Hội nghị tổng kết năm</li></ul>",
+                ),
+            ),
+        ],
+    );
+    let result = audit_one(site).await;
+    let (st, evidence) = status(&result, "budget_finance");
+    assert_eq!(st, Status::Placeholder, "{evidence}");
+    assert!(
+        evidence.contains("Nội dung đang được cập nhật"),
+        "{evidence}"
+    );
+    assert_eq!(status(&result, "news").0, Status::Present);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn news_ninety_days_old_is_stale_with_its_date() {
+    let menu = r#"<li><a href="/tin-tuc/">Tin tức - Sự kiện</a></li>"#;
+    let site = FixtureSite::in_memory(
+        "old",
+        SiteKind::Department,
+        vec![
+            ("index.html", page(menu, "<p>Chào mừng quý khách.</p>")),
+            (
+                "tin-tuc/index.html",
+                page(
+                    menu,
+                    "<h2>Tin tức - Sự kiện</h2><ul><li>Hội nghị sơ kết <span>30/08/2026</span></li><li>Tập huấn <span>ngày 2 tháng 7 năm 2026</span></li></ul>",
+                ),
+            ),
+        ],
+    );
+    let result = audit_one(site).await;
+    let (st, evidence) = status(&result, "news");
+    assert_eq!(st, Status::Stale, "{evidence}");
+    assert!(
+        evidence.contains("2026-08-30") && evidence.contains("90 days"),
+        "{evidence}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unaccented_label_to_an_opaque_url_is_found() {
+    let menu = r#"<li><a href="/index.php?cat=12">Thu tuc hanh chinh</a></li>"#;
+    let site = FixtureSite::in_memory(
+        "tthc",
+        SiteKind::District,
+        vec![
+            ("index.html", page(menu, "<p>Cổng thông tin huyện.</p>")),
+            (
+                "index.php@cat=12",
+                page(
+                    menu,
+                    "<h2>Danh mục</h2><table><tr><td>Cấp giấy khai sinh</td><td>Hộ tịch</td></tr></table>",
+                ),
+            ),
+        ],
+    );
+    let result = audit_one(site).await;
+    let (st, evidence) = status(&result, "admin_procedures");
+    assert_eq!(st, Status::Present, "{evidence}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_that_answers_200_for_everything_gets_no_credit_for_broken_sections() {
+    let menu = r#"<li><a href="/cong-khai-ngan-sach.html">Công khai ngân sách</a></li>
+        <li><a href="/thong-ke.html">Thống kê</a></li><li><a href="/hoi-dap.html">Hỏi đáp</a></li>
+        <li><a href="/van-ban.html">Văn bản</a></li>"#;
+    let site = FixtureSite::in_memory(
+        "catchall",
+        SiteKind::Department,
+        vec![
+            ("index.html", page(menu, "<p>Chào mừng quý khách đến với cổng thông tin.</p>")),
+            ("loi.html", page(menu, "<h2>Thông báo</h2><p>Trang bạn tìm không tồn tại hoặc đã bị xóa. Vui lòng quay lại trang chủ.</p>")),
+            ("hoi-dap.html", page(menu, "<p>Trang bạn tìm không tồn tại hoặc đã bị xóa. Vui lòng quay lại trang chủ.</p>")),
+            ("van-ban.html", page(menu, "<h2>Văn bản</h2><table><tr><td>Số ký hiệu</td><td>Trích yếu</td></tr><tr><td>12/2026/QĐ-UBND</td><td>Quy định phân cấp</td></tr></table>")),
+        ],
+    )
+    .with_fallback("loi.html");
+    let result = audit_one(site).await;
+    for item in ["budget_finance", "statistics", "qa_feedback"] {
+        let (st, evidence) = status(&result, item);
+        assert_eq!(st, Status::Placeholder, "{item}: {evidence}");
+    }
+    assert_eq!(status(&result, "legal_documents").0, Status::Present);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_1258_page_with_budget_link_is_decoded() {
+    let menu = "<li><a href=\"/index.php?cat=3\">Công khai ngân sách</a></li>";
+    let html = String::from_utf8(page(menu, "<p>Trang chủ.</p>"))
+        .unwrap()
+        .replace(
+            "<meta charset=\"utf-8\">",
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1258\">",
+        );
+    let body = page(
+        menu,
+        "<h2>Công khai ngân sách</h2><p>Công khai dự toán ngân sách năm 2026 (Quyết định số 12/QĐ-STC ngày 05/01/2026).</p>",
+    );
+    let site = FixtureSite::in_memory(
+        "cp1258",
+        SiteKind::Department,
+        vec![
+            ("home.html", windows_1258(&html)),
+            ("index.php@cat=3", body),
+        ],
+    )
+    .with_route("/", 200, Some("home.html"), Some("text/html"));
+    let result = audit_one(site).await;
+    let (st, evidence) = status(&result, "budget_finance");
+    assert_eq!(st, Status::Present, "{evidence}");
+}
+
+/// Encodes Vietnamese as Windows-1258 does: base letters precomposed, tone
+/// marks as separate combining bytes.
+fn windows_1258(text: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization;
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut out = Vec::new();
+    for c in text.chars() {
+        let mut buffer = [0; 4];
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1258.encode(c.encode_utf8(&mut buffer));
+        if !unmappable {
+            out.extend_from_slice(&bytes);
+            continue;
+        }
+        let parts: Vec<char> = c.to_string().nfd().collect();
+        let base: String = parts
+            .iter()
+            .filter(|p| !TONES.contains(p))
+            .collect::<String>()
+            .nfc()
+            .collect();
+        let tones: String = parts.iter().filter(|p| TONES.contains(p)).collect();
+        out.extend_from_slice(&encoding_rs::WINDOWS_1258.encode(&base).0);
+        out.extend_from_slice(&encoding_rs::WINDOWS_1258.encode(&tones).0);
+    }
+    out
+}

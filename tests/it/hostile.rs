@@ -1,0 +1,251 @@
+//! The crawler against a hostile web: one test per hazard, each asserting the
+//! named status, a bounded time, and no request out of scope or against
+//! robots.txt.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use portal_audit::audit::{Assignment, AuditRun, run_audit};
+use portal_audit::checklist;
+use portal_audit::crawl::CrawlConfig;
+use portal_audit::progress::Progress;
+use portal_audit::target::{SiteKind, Target};
+use tokio_util::sync::CancellationToken;
+
+use crate::hostile_server::{Hazard, serve, serve_tls};
+use crate::support::{fixture_date, test_crawl_config};
+
+/// Short limits so each hazard costs seconds, not minutes.
+fn quick() -> CrawlConfig {
+    let mut config = test_crawl_config();
+    config.fetch.timeout = Duration::from_secs(2);
+    config.fetch.connect_timeout = Duration::from_secs(2);
+    config.fetch.retries = 1;
+    config.site_budget = Duration::from_secs(20);
+    config
+}
+
+async fn audit(urls: &[String], config: CrawlConfig) -> (AuditRun, Duration) {
+    let checklist = Arc::new(checklist::load("vn-gov-portal").unwrap());
+    let assignments = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| Assignment {
+            target: Target {
+                id: format!("site{i}"),
+                name: format!("Site {i}"),
+                kind: SiteKind::Department,
+                url: url.parse().unwrap(),
+                checklist: None,
+                extra: Vec::new(),
+            },
+            checklist: Arc::clone(&checklist),
+        })
+        .collect();
+    let started = Instant::now();
+    let run = run_audit(
+        assignments,
+        config,
+        fixture_date(),
+        &Progress::hidden(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    (run, started.elapsed())
+}
+
+async fn status_of(hazard: Hazard, bound: Duration) -> (String, portal_audit::audit::SiteResult) {
+    let site = serve(hazard).await;
+    let (mut run, took) = audit(&[site.url("http")], quick()).await;
+    assert!(took < bound, "took {took:?}, bound {bound:?}");
+    let result = run.sites.remove(0);
+    (result.status.code().to_owned(), result)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_that_never_answers_times_out() {
+    // robots.txt: two tries of 2 s plus a 0.5 s pause.
+    let (status, _) = status_of(Hazard::Silent, Duration::from_secs(10)).await;
+    assert_eq!(status, "timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_byte_per_second_times_out() {
+    let (status, _) = status_of(Hazard::Drip, Duration::from_secs(10)).await;
+    assert_eq!(status, "timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_bomb_is_capped() {
+    let (status, _) = status_of(Hazard::GzipBomb(64 << 20), Duration::from_secs(15)).await;
+    assert_eq!(status, "body_too_large");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_page_is_capped() {
+    let (status, _) = status_of(Hazard::Huge(120 << 20), Duration::from_secs(15)).await;
+    assert_eq!(status, "body_too_large");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_loop_is_named() {
+    let (status, _) = status_of(Hazard::RedirectLoop, Duration::from_secs(5)).await;
+    assert_eq!(status, "redirect_loop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_calendar_is_bounded() {
+    let site = serve(Hazard::Calendar).await;
+    let (run, took) = audit(&[site.url("http")], quick()).await;
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(run.sites[0].status.code(), "ok");
+    let calendar = site
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("/lich"))
+        .count();
+    assert!(calendar <= 2 * 50 + 5, "{calendar} calendar pages fetched");
+    assert!(run.sites[0].crawl.traps_skipped > 0 || run.sites[0].crawl.pages_fetched <= 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_nesting_does_not_crash() {
+    let (status, result) = status_of(Hazard::DeepNest(200_000), Duration::from_secs(20)).await;
+    assert_eq!(status, "ok");
+    assert_eq!(
+        result
+            .findings
+            .iter()
+            .find(|f| f.item_id == "footer_address")
+            .unwrap()
+            .status
+            .as_str(),
+        "missing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_with_100000_links_is_bounded() {
+    let site = serve(Hazard::ManyLinks(100_000)).await;
+    let (run, took) = audit(&[site.url("http")], quick()).await;
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert_eq!(run.sites[0].status.code(), "ok");
+    assert!(
+        site.requests().len() <= 200 + 5,
+        "{} requests",
+        site.requests().len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_and_scope_are_never_crossed() {
+    let sentinel = serve(Hazard::Good).await;
+    let site = serve(Hazard::RobotsAndScope {
+        sentinel_port: sentinel.port,
+    })
+    .await;
+    let (run, _) = audit(&[site.url("http")], quick()).await;
+    assert_eq!(run.sites[0].status.code(), "ok");
+    let requests = site.requests();
+    assert!(
+        requests.iter().all(|r| !r.starts_with("/private/")),
+        "{requests:?}"
+    );
+    assert!(requests.iter().any(|r| r == "/public"), "{requests:?}");
+    assert!(requests.iter().any(|r| r == "/go"), "{requests:?}");
+    assert!(
+        sentinel.requests().is_empty(),
+        "out of scope: {:?}",
+        sentinel.requests()
+    );
+    assert_eq!(run.sites[0].crawl.robots_skipped, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unavailable_server_is_retried_politely() {
+    let site = serve(Hazard::Unavailable(1)).await;
+    let started = Instant::now();
+    let (run, _) = audit(&[site.url("http")], quick()).await;
+    assert_eq!(run.sites[0].status.code(), "ok");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_answer_and_reset_are_named() {
+    assert_eq!(
+        status_of(Hazard::Empty, Duration::from_secs(5)).await.0,
+        "empty_response"
+    );
+    assert_eq!(
+        status_of(Hazard::Reset, Duration::from_secs(10)).await.0,
+        "connect_reset"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_signed_certificate_is_a_finding() {
+    let site = serve_tls(Hazard::Good).await;
+    let (run, _) = audit(&[site.url("https")], quick()).await;
+    let result = &run.sites[0];
+    assert_eq!(result.status.code(), "tls_invalid_cert");
+    let https = result
+        .findings
+        .iter()
+        .find(|f| f.item_id == "https")
+        .unwrap();
+    assert_eq!(https.status.as_str(), "missing", "{}", https.evidence);
+
+    let mut insecure = quick();
+    insecure.fetch.insecure = true;
+    let (run, _) = audit(&[site.url("https")], insecure).await;
+    let result = &run.sites[0];
+    assert_eq!(result.status.code(), "ok");
+    let https = result
+        .findings
+        .iter()
+        .find(|f| f.item_id == "https")
+        .unwrap();
+    assert_eq!(https.status.as_str(), "missing");
+    assert!(https.evidence.contains("certificate"), "{}", https.evidence);
+    assert_eq!(
+        result
+            .findings
+            .iter()
+            .find(|f| f.item_id == "org_functions")
+            .unwrap()
+            .status
+            .as_str(),
+        "present"
+    );
+}
+
+/// A good site audited beside every hazard gives the same findings as alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn good_site_is_unaffected_by_hostile_neighbours() {
+    let good = serve(Hazard::Good).await;
+    let (alone, _) = audit(&[good.url("http")], quick()).await;
+    let hazards = [
+        serve(Hazard::Silent).await,
+        serve(Hazard::Drip).await,
+        serve(Hazard::RedirectLoop).await,
+        serve(Hazard::Calendar).await,
+        serve(Hazard::ManyLinks(20_000)).await,
+        serve(Hazard::Huge(20 << 20)).await,
+    ];
+    let mut urls = vec![good.url("http")];
+    urls.extend(hazards.iter().map(|h| h.url("http")));
+    let (mixed, took) = audit(&urls, quick()).await;
+    assert!(took < Duration::from_secs(25), "{took:?}");
+    assert_eq!(mixed.sites.len(), urls.len(), "one row per target");
+    let statuses = |r: &portal_audit::audit::SiteResult| {
+        r.findings
+            .iter()
+            .map(|f| (f.item_id.clone(), f.status))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(statuses(&alone.sites[0]), statuses(&mixed.sites[0]));
+}
