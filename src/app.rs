@@ -255,6 +255,11 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
 fn report_options(options: &RunOptions) -> ReportOptions {
     ReportOptions {
         bom: !options.no_bom,
+        lang: if options.lang == "en" {
+            crate::report::Lang::En
+        } else {
+            crate::report::Lang::Vi
+        },
     }
 }
 

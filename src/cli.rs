@@ -119,6 +119,9 @@ pub struct RunOptions {
     /// Exit 1 if any audited site scores under this percentage.
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
+    /// Language of report.html: vi (Vietnamese) or en (English).
+    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
     /// Write CSV files without the UTF-8 byte-order mark Excel needs.
     #[arg(long)]
     pub no_bom: bool,

@@ -13,7 +13,9 @@ use regex::Regex;
 const MIN_YEAR: i16 = 1990;
 
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d/.\-])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?:$|[^\d/.\-])")
+    // A date may end a sentence ("trước ngày 20/12/2026."), but not run on
+    // into more digits (a document number like 12.5.2026.1).
+    Regex::new(r"(?:^|[^\d/.\-])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?:$|[^\d/.\-]|\.(?:$|\D))")
         .expect("static regex")
 });
 static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
@@ -86,6 +88,11 @@ mod tests {
             vec![d("2026-06-15")]
         );
         assert_eq!(dates_in("2026-11-20"), vec![d("2026-11-20")]);
+        assert_eq!(
+            dates_in("Góp ý trước ngày 20/12/2026."),
+            vec![d("2026-12-20")]
+        );
+        assert!(dates_in("Số 12.5.2026.1").is_empty());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use url::Url;
 pub use decode::decode_html;
 pub use fetch::{Body, Expect, FetchConfig, Fetched, Fetcher};
 pub use robots::{ROBOTS_AGENT, RobotsRules};
-pub use scope::{MAX_URL_CHARS, Scope, looks_like_trap, normalize, shape};
+pub use scope::{MAX_URL_CHARS, Scope, looks_like_trap, normalize, shape, url_key};
 pub use sitemap::{SitemapEntries, parse_sitemap};
 
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
@@ -226,9 +226,9 @@ impl Crawler {
         let interval = robots.crawl_delay().map_or(self.config.min_interval, |d| {
             d.min(MAX_CRAWL_DELAY).max(self.config.min_interval)
         });
-        let mut seen: HashSet<Url> = sitemap.tried.iter().cloned().collect();
-        seen.insert(start.clone());
-        seen.insert(final_url.clone());
+        let mut seen: HashSet<u64> = sitemap.tried.iter().map(url_key).collect();
+        seen.insert(url_key(&start));
+        seen.insert(url_key(&final_url));
         let fetched = Arc::new(Mutex::new(seen.clone()));
         let first = Page {
             requested: start.clone(),
@@ -492,12 +492,12 @@ pub struct SiteCrawl {
     scope: Arc<Scope>,
     robots: Arc<RobotsRules>,
     frontier: BinaryHeap<Queued>,
-    seen: HashSet<Url>,
+    seen: HashSet<u64>,
     /// URLs queued per shape, to defuse endless calendars.
     shapes: HashMap<String, usize>,
     /// URLs fetched (as requested and after redirects), shared with the fetch
     /// tasks so that a redirect to a page already fetched is not followed.
-    fetched: Arc<Mutex<HashSet<Url>>>,
+    fetched: Arc<Mutex<HashSet<u64>>>,
     sequence: u64,
     inflight: JoinSet<Page>,
     first: Option<Page>,
@@ -559,23 +559,24 @@ impl SiteCrawl {
         let shape_cap = (self.config.max_pages / 4).max(MIN_URLS_PER_SHAPE);
         for (url, priority) in links {
             let Some(url) = normalize(&url) else { continue };
-            if !self.scope.contains(&url) || self.seen.len() >= seen_cap || self.seen.contains(&url)
+            let key = url_key(&url);
+            if !self.scope.contains(&url) || self.seen.len() >= seen_cap || self.seen.contains(&key)
             {
                 continue;
             }
             let same_shape = self.shapes.entry(shape(&url)).or_default();
             if looks_like_trap(&url) || *same_shape >= shape_cap {
                 self.stats.traps_skipped += 1;
-                self.seen.insert(url);
+                self.seen.insert(key);
                 continue;
             }
             *same_shape += 1;
             if !self.robots.allows(&url) {
                 self.stats.robots_skipped += 1;
-                self.seen.insert(url);
+                self.seen.insert(key);
                 continue;
             }
-            self.seen.insert(url.clone());
+            self.seen.insert(key);
             self.sequence += 1;
             self.frontier.push(Queued {
                 key: Reverse((depth, priority as u8, self.sequence)),
@@ -668,15 +669,16 @@ impl SiteCrawl {
             // Claimed at launch, so a redirect to a page still in flight is
             // not fetched a second time.
             if let Ok(mut claimed) = fetched.lock() {
-                claimed.insert(url.clone());
+                claimed.insert(url_key(&url));
             }
             self.inflight.spawn(async move {
                 tokio::time::sleep_until(slot).await;
                 let requested = url.clone();
                 let permit = |u: &Url| {
                     let already = *u != requested
-                        && normalize(u)
-                            .is_some_and(|n| fetched.lock().is_ok_and(|f| f.contains(&n)));
+                        && normalize(u).is_some_and(|n| {
+                            fetched.lock().is_ok_and(|f| f.contains(&url_key(&n)))
+                        });
                     if already {
                         Err(FetchFailure::new(FailureKind::AlreadyFetched, u.as_str()))
                     } else if !scope.contains(u) {
@@ -696,8 +698,8 @@ impl SiteCrawl {
                 let outcome = fetcher.fetch(&url, Expect::Html, &permit).await;
                 let page = page_from(url, depth, outcome);
                 if let Ok(mut fetched) = fetched.lock() {
-                    fetched.insert(page.requested.clone());
-                    fetched.insert(page.url.clone());
+                    fetched.insert(url_key(&page.requested));
+                    fetched.insert(url_key(&page.url));
                 }
                 page
             });

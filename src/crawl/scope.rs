@@ -70,6 +70,17 @@ pub fn normalize(url: &Url) -> Option<Url> {
     Some(url)
 }
 
+/// A 64-bit key for a (normalised) URL. Sets of seen and fetched pages keep
+/// these instead of whole URLs, so a site's memory grows by bytes, not by
+/// URL lengths, per page. SipHash with fixed keys: the same in every run.
+#[must_use]
+pub fn url_key(url: &Url) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    url.as_str().hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Longest URL we queue.
 pub const MAX_URL_CHARS: usize = 1024;
 /// Most path segments we follow.

@@ -19,7 +19,7 @@ pub use observe::{
 };
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};
-use crate::crawl::SiteFacts;
+use crate::crawl::{SiteFacts, url_key};
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
 use crate::page::{FailureKind, FetchFailure};
@@ -62,10 +62,11 @@ enum Strength {
 /// to decide each item.
 #[derive(Debug)]
 pub struct SiteAudit {
-    verdicts: HashMap<Url, PageVerdict>,
-    dates: HashMap<Url, Date>,
+    /// Keyed by [`url_key`]: a verdict per page seen, as requested and as redirected.
+    verdicts: HashMap<u64, PageVerdict>,
+    dates: HashMap<u64, Date>,
     newest: Option<(Date, Url)>,
-    home: Vec<Url>,
+    home: Vec<u64>,
     content: Vec<Option<Ranked>>,
     content_pages: Vec<Vec<Url>>,
     on_placeholder: Vec<Option<Ranked>>,
@@ -116,11 +117,11 @@ impl SiteAudit {
     pub fn record(&mut self, observation: PageObservation) {
         self.pages_searched += 1;
         if self.home.is_empty() {
-            self.home = vec![observation.requested.clone(), observation.url.clone()];
+            self.home = vec![url_key(&observation.requested), url_key(&observation.url)];
         }
         let on_content = observation.verdict == PageVerdict::Content;
         if let (true, Some(date)) = (on_content, observation.newest_date) {
-            self.dates.insert(observation.url.clone(), date);
+            self.dates.insert(url_key(&observation.url), date);
             let newer = self
                 .newest
                 .as_ref()
@@ -161,9 +162,9 @@ impl SiteAudit {
             }
         }
         self.verdicts
-            .insert(observation.url.clone(), observation.verdict.clone());
+            .insert(url_key(&observation.url), observation.verdict.clone());
         self.verdicts
-            .insert(observation.requested, observation.verdict);
+            .insert(url_key(&observation.requested), observation.verdict);
     }
 
     /// One finding per checklist item, in checklist order.
@@ -293,7 +294,7 @@ impl SiteAudit {
     fn weigh(&self, c: &Candidate) -> (Strength, u32, String, String) {
         let (target, verdict) = self.verdict_of(&c.hit.target);
         let (strength, note) = match verdict {
-            Some(PageVerdict::Content) if self.home.contains(target) => {
+            Some(PageVerdict::Content) if self.home.contains(&url_key(target)) => {
                 (Strength::Empty, "leads back to the home page".to_owned())
             }
             Some(PageVerdict::Content) => (Strength::Verified, String::new()),
@@ -336,7 +337,7 @@ impl SiteAudit {
             self.content_pages[index]
                 .iter()
                 .chain(verified)
-                .filter_map(|u| self.dates.get(u).map(|d| (*d, u.clone())))
+                .filter_map(|u| self.dates.get(&url_key(u)).map(|d| (*d, u.clone())))
                 .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.as_str().cmp(a.1.as_str())))
         };
         let Some((date, url)) = newest else {
@@ -361,7 +362,7 @@ impl SiteAudit {
     fn verdict_of<'a>(&'a self, url: &'a Url) -> (&'a Url, Option<&'a PageVerdict>) {
         let mut url = url;
         for _ in 0..4 {
-            match self.verdicts.get(url) {
+            match self.verdicts.get(&url_key(url)) {
                 Some(PageVerdict::SameAs(next)) => url = next,
                 other => return (url, other),
             }

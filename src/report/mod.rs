@@ -4,6 +4,7 @@
 //! good one.
 
 mod csv;
+mod html;
 mod json;
 
 use std::io::Write;
@@ -18,6 +19,7 @@ use crate::history::Previous;
 pub use self::csv::{
     changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv, status_code,
 };
+pub use self::html::{Lang, render_html};
 pub use self::json::run_json;
 
 /// Options for the written files.
@@ -26,11 +28,16 @@ pub struct ReportOptions {
     /// Start CSV files with a UTF-8 byte-order mark so Excel reads Vietnamese
     /// correctly.
     pub bom: bool,
+    /// Language of report.html.
+    pub lang: Lang,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        Self { bom: true }
+        Self {
+            bom: true,
+            lang: Lang::Vi,
+        }
     }
 }
 
@@ -73,6 +80,10 @@ pub fn write_reports(
         ("changes.csv", changes_csv(run, input.changes, options)?),
         ("matrix.csv", matrix_csv(run, options)?),
         ("run.json", run_json(run, input.changes)?),
+        (
+            "report.html",
+            render_html(run, input.changes, options.lang).into_bytes(),
+        ),
     ];
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;

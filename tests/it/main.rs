@@ -4,6 +4,8 @@
 mod cli;
 mod detection;
 mod fixtures;
+mod history;
 mod hostile;
 mod hostile_server;
+mod html_report;
 mod support;
