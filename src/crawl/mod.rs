@@ -219,10 +219,13 @@ impl Crawler {
                 ));
             }
         };
-        let sitemap = self.probe_sitemap(&final_url, &scope, &robots).await;
-        let not_found_probe = self.probe_not_found(&final_url, &scope, &robots).await;
-        let ipv6 = has_ipv6(&final_url).await;
-        let tls_problem = self.check_certificate(&final_url).await;
+        // Independent probes: run them together, not one round trip after another.
+        let (sitemap, not_found_probe, ipv6, tls_problem) = tokio::join!(
+            self.probe_sitemap(&final_url, &scope, &robots),
+            self.probe_not_found(&final_url, &scope, &robots),
+            has_ipv6(&final_url),
+            self.check_certificate(&final_url),
+        );
         let interval = robots.crawl_delay().map_or(self.config.min_interval, |d| {
             d.min(MAX_CRAWL_DELAY).max(self.config.min_interval)
         });

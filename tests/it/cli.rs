@@ -350,3 +350,52 @@ async fn sigint_writes_partial_scorecards_marked_incomplete() {
     let findings = read_csv(&path.join("D/findings.csv"));
     assert!(!findings.is_empty());
 }
+
+/// `{date}` in `--out` becomes the audit date, for scheduled runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_folder_may_carry_the_date() {
+    let served = serve_all(vec![fixture("so-cong-thuong-opaque")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("T.csv"),
+        &format!("id,name,kind,url\nsct,SCT,so,{}\n", served[0].url),
+    );
+    let out = run_binary(
+        s(&[
+            "audit",
+            "--targets",
+            "T.csv",
+            "--out",
+            "reports/{date}",
+            "--quiet",
+            "--as-of",
+            "2026-11-28",
+        ]),
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "scorecard.csv",
+        "findings.csv",
+        "missing.csv",
+        "changes.csv",
+        "matrix.csv",
+        "run.json",
+        "report.html",
+    ] {
+        assert!(
+            dir.path().join("reports/2026-11-28").join(file).exists(),
+            "{file}"
+        );
+    }
+    assert!(
+        dir.path().join("reports/history.sqlite").exists(),
+        "history beside the output folder"
+    );
+}
