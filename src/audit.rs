@@ -187,6 +187,7 @@ async fn audit_site(
         parsing,
     };
     let mut audit = SiteAudit::new(&checklist);
+    audit.use_sitemap_dates(&crawl.facts().lastmod, as_of);
     while let Some(page) = crawl.next_page().await {
         progress.page_fetched();
         let depth = page.depth;

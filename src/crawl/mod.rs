@@ -93,6 +93,8 @@ pub struct SiteFacts {
     pub ipv6: bool,
     /// Why the certificate is not valid, when `--insecure` let us in anyway.
     pub tls_problem: Option<String>,
+    /// `<lastmod>` dates from the sitemap, by [`url_key`] of the page.
+    pub lastmod: HashMap<u64, jiff::civil::Date>,
 }
 
 /// Counters of one site's crawl.
@@ -250,6 +252,11 @@ impl Crawler {
                 sitemap_xml: sitemap.found,
                 ipv6,
                 tls_problem,
+                lastmod: sitemap
+                    .lastmod
+                    .iter()
+                    .filter_map(|(u, d)| normalize(u).map(|u| (url_key(&u), *d)))
+                    .collect(),
             },
             cancel: self.cancel.clone(),
             not_found_probe,
@@ -415,6 +422,7 @@ impl Crawler {
             probe.tried.push(final_url.clone());
             let entries = parse_sitemap(&bytes, &final_url, max);
             probe.seeds = entries.pages;
+            probe.lastmod = entries.lastmod;
             for child in entries
                 .children
                 .into_iter()
@@ -431,9 +439,9 @@ impl Crawler {
                     ..
                 }) = self.fetcher.fetch(&child, Expect::Raw, &permit).await
                 {
-                    probe
-                        .seeds
-                        .extend(parse_sitemap(&bytes, &final_url, max).pages);
+                    let child_entries = parse_sitemap(&bytes, &final_url, max);
+                    probe.seeds.extend(child_entries.pages);
+                    probe.lastmod.extend(child_entries.lastmod);
                 }
             }
             probe.seeds.truncate(max);
@@ -453,6 +461,8 @@ struct SitemapProbe {
     tried: Vec<Url>,
     /// Pages it lists.
     seeds: Vec<Url>,
+    /// Pages with a `<lastmod>`.
+    lastmod: Vec<(Url, jiff::civil::Date)>,
 }
 
 async fn has_ipv6(url: &Url) -> bool {

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use jiff::civil::Date;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use url::Url;
@@ -17,6 +18,9 @@ pub struct SitemapEntries {
     pub pages: Vec<Url>,
     /// Child sitemaps (`<sitemapindex><sitemap><loc>`).
     pub children: Vec<Url>,
+    /// Pages with a `<lastmod>` date: a freshness source for pages that show
+    /// no date of their own.
+    pub lastmod: Vec<(Url, Date)>,
 }
 
 /// Parses a sitemap or sitemap index (gzip-compressed or not), resolving
@@ -46,12 +50,16 @@ pub fn parse_sitemap(bytes: &[u8], base: &Url, max: usize) -> SitemapEntries {
     let mut entries = SitemapEntries::default();
     let mut in_index_entry = false;
     let mut loc: Option<String> = None;
+    let mut lastmod_text: Option<String> = None;
+    let mut page: Option<Url> = None;
+    let mut lastmod: Option<Date> = None;
     let mut buffer = Vec::new();
     loop {
         match reader.read_event_into(&mut buffer) {
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
                 b"sitemap" => in_index_entry = true,
                 b"loc" => loc = Some(String::new()),
+                b"lastmod" => lastmod_text = Some(String::new()),
                 _ => {}
             },
             Ok(Event::End(e)) => match e.local_name().as_ref() {
@@ -65,7 +73,22 @@ pub fn parse_sitemap(bytes: &[u8], base: &Url, max: usize) -> SitemapEntries {
                     if let Some(url) = loc.take().and_then(|l| base.join(l.trim()).ok())
                         && list.len() < max
                     {
+                        if !in_index_entry {
+                            page = Some(url.clone());
+                        }
                         list.push(url);
+                    }
+                }
+                b"lastmod" => {
+                    lastmod = lastmod_text
+                        .take()
+                        .and_then(|t| crate::dates::parse_structured(&t))
+                }
+                b"url" => {
+                    if let (Some(url), Some(date)) = (page.take(), lastmod.take())
+                        && entries.lastmod.len() < max
+                    {
+                        entries.lastmod.push((url, date));
                     }
                 }
                 _ => {}
@@ -73,6 +96,8 @@ pub fn parse_sitemap(bytes: &[u8], base: &Url, max: usize) -> SitemapEntries {
             Ok(Event::Text(text)) => {
                 if let Some(loc) = loc.as_mut() {
                     loc.push_str(&String::from_utf8_lossy(text.as_ref()));
+                } else if let Some(date) = lastmod_text.as_mut() {
+                    date.push_str(&String::from_utf8_lossy(text.as_ref()));
                 }
             }
             Ok(Event::CData(text)) => {
@@ -119,6 +144,8 @@ mod tests {
             <url><loc>/van-ban/?a=1&amp;b=2</loc></url></urlset>"#;
         let e = parse_sitemap(xml, &base(), 100);
         assert_eq!(e.pages.len(), 2);
+        assert_eq!(e.lastmod.len(), 1);
+        assert_eq!(e.lastmod[0].1.to_string(), "2026-11-20");
         assert_eq!(e.pages[1].as_str(), "http://a.vn/van-ban/?a=1&b=2");
 
         let index =

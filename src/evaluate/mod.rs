@@ -65,6 +65,8 @@ pub struct SiteAudit {
     /// Keyed by [`url_key`]: a verdict per page seen, as requested and as redirected.
     verdicts: HashMap<u64, PageVerdict>,
     dates: HashMap<u64, Date>,
+    /// Sitemap `<lastmod>` dates not after the audit date, by URL key.
+    lastmod: HashMap<u64, Date>,
     newest: Option<(Date, Url)>,
     home: Vec<u64>,
     content: Vec<Option<Ranked>>,
@@ -82,6 +84,7 @@ impl SiteAudit {
         Self {
             verdicts: HashMap::new(),
             dates: HashMap::new(),
+            lastmod: HashMap::new(),
             newest: None,
             home: Vec::new(),
             content: vec![None; n],
@@ -90,6 +93,16 @@ impl SiteAudit {
             candidates: vec![Vec::new(); n],
             pages_searched: 0,
         }
+    }
+
+    /// Takes the sitemap's `<lastmod>` dates (those after `as_of` are
+    /// ignored): a page that shows no date of its own is dated by them.
+    pub fn use_sitemap_dates(&mut self, lastmod: &HashMap<u64, Date>, as_of: Date) {
+        self.lastmod = lastmod
+            .iter()
+            .filter(|(_, d)| **d <= as_of)
+            .map(|(k, d)| (*k, *d))
+            .collect();
     }
 
     /// Pages observed so far.
@@ -120,7 +133,12 @@ impl SiteAudit {
             self.home = vec![url_key(&observation.requested), url_key(&observation.url)];
         }
         let on_content = observation.verdict == PageVerdict::Content;
-        if let (true, Some(date)) = (on_content, observation.newest_date) {
+        let from_sitemap = self
+            .lastmod
+            .get(&url_key(&observation.url))
+            .or_else(|| self.lastmod.get(&url_key(&observation.requested)))
+            .copied();
+        if let (true, Some(date)) = (on_content, observation.newest_date.max(from_sitemap)) {
             self.dates.insert(url_key(&observation.url), date);
             let newer = self
                 .newest

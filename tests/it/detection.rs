@@ -207,3 +207,129 @@ fn windows_1258(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// A US federal site, judged by the `us-federal` checklist named in the
+/// targets file's `checklist` column: required links to the parent agency's
+/// site count as present, are recorded as evidence, and are never fetched
+/// (nor resolved: the only host contacted is the loopback site).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn us_federal_links_to_the_parent_agency_count_without_being_fetched() {
+    let html = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Federal Acquisition Service</title></head>
+<body><header><a href="/">Home</a> <a href="/about-us">About us</a>
+<form action="/search" role="search"><input type="search" name="q"></form></header>
+<main><h1>Federal Acquisition Service</h1><p>Buying for government.</p></main>
+<footer><a href="https://www.gsa.gov/reference/freedom-of-information-act-foia">FOIA</a>
+<a href="https://www.gsa.gov/website-information/accessibility-statement">Accessibility</a>
+<a href="https://www.gsa.gov/website-information/website-policies#privacy">Privacy policy</a>
+<a href="https://www.usa.gov/">USA.gov</a> <a href="mailto:fas@example.gov">Contact</a></footer></body></html>"#;
+    let about = "<html><body><h1>About us</h1><p>FAS delivers goods and services to agencies.</p></body></html>";
+    let site = FixtureSite::in_memory(
+        "fas",
+        SiteKind::Department,
+        vec![
+            ("index.html", html.as_bytes().to_vec()),
+            ("about-us", about.as_bytes().to_vec()),
+        ],
+    );
+    let served = serve_all(vec![site]).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("T.csv"),
+        format!("id,name,kind,url,checklist\nfas,Federal Acquisition Service,department,{},us-federal\n", served[0].url),
+    )
+    .unwrap();
+    let args = [
+        "audit",
+        "--targets",
+        "T.csv",
+        "--out",
+        "D",
+        "--quiet",
+        "--as-of",
+        "2026-11-28",
+    ];
+    let out =
+        crate::support::run_binary(args.iter().map(|a| (*a).to_owned()).collect(), dir.path())
+            .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings = crate::support::read_csv(&dir.path().join("D/findings.csv"));
+    let row = |id: &str| {
+        findings
+            .iter()
+            .find(|r| r["item_id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    assert_eq!(findings.len(), 11, "the us-federal items");
+    let foia = row("foia");
+    assert_eq!(foia["status"], "present");
+    assert!(
+        foia["evidence_url"].starts_with("https://www.gsa.gov/"),
+        "{foia:?}"
+    );
+    assert!(
+        foia["evidence"].contains("off-site, not fetched"),
+        "{foia:?}"
+    );
+    for present in [
+        "about",
+        "accessibility",
+        "privacy",
+        "usa_gov",
+        "contact",
+        "site_search",
+    ] {
+        assert_eq!(row(present)["status"], "present", "{present}");
+    }
+    for missing in [
+        "no_fear_act",
+        "inspector_general",
+        "vulnerability_disclosure",
+        "budget_performance",
+    ] {
+        assert_eq!(row(missing)["status"], "missing", "{missing}");
+    }
+    let scorecard = crate::support::read_csv(&dir.path().join("D/scorecard.csv"));
+    assert!(
+        scorecard[0]["checklist"].starts_with("us-federal@"),
+        "{:?}",
+        scorecard[0]
+    );
+    assert!(
+        served[0].requests().iter().all(|r| r.starts_with('/')),
+        "only the loopback site was asked"
+    );
+}
+
+/// A news section that shows no dates of its own is dated by the sitemap's
+/// `<lastmod>`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sitemap_lastmod_dates_a_section_without_visible_dates() {
+    let menu = r#"<li><a href="/tin-tuc/">Tin tức</a></li>"#;
+    let sitemap = r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>/</loc></url><url><loc>/tin-tuc/</loc><lastmod>2026-08-30</lastmod></url></urlset>"#;
+    let site = FixtureSite::in_memory(
+        "lastmod",
+        SiteKind::Department,
+        vec![
+            ("index.html", page(menu, "<p>Chào mừng.</p>")),
+            (
+                "tin-tuc/index.html",
+                page(
+                    menu,
+                    "<h2>Tin tức</h2><ul><li>Hội nghị sơ kết công tác</li></ul>",
+                ),
+            ),
+            ("sitemap.xml", sitemap.as_bytes().to_vec()),
+        ],
+    );
+    let result = audit_one(site).await;
+    let (st, evidence) = status(&result, "news");
+    assert_eq!(st, Status::Stale, "{evidence}");
+    assert!(evidence.contains("2026-08-30"), "{evidence}");
+}

@@ -29,6 +29,7 @@ fn hostile_site() -> FixtureSite {
         <title>&lt;script&gt;alert(1)&lt;/script&gt;</title></head><body>\
         <h1>S\u{1edf} &lt;script&gt;alert(1)&lt;/script&gt;</h1>\
         <a href=\"/gioi-thieu\">Gi\u{1edb}i thi\u{1ec7}u &quot;&gt;&lt;img src=x onerror=alert(1)&gt;</a>\
+        <a href=\"/ngan-sach\" title=\"&lt;script&gt;alert(1)&lt;/script&gt;\">C\u{f4}ng khai ng\u{e2}n s\u{e1}ch &lt;script&gt;alert(1)&lt;/script&gt;</a>\
         <footer>\u{110}\u{1ecb}a ch\u{1ec9}: &lt;script&gt;alert(1)&lt;/script&gt;</footer>\
         </body></html>";
     let mut site = FixtureSite::in_memory(
@@ -37,6 +38,11 @@ fn hostile_site() -> FixtureSite {
         vec![
             ("index.html", page.as_bytes().to_vec()),
             ("gioi-thieu", page.as_bytes().to_vec()),
+            (
+                "ngan-sach",
+                page.replace("</body>", "<main>N\u{1ed9}i dung \u{111}ang \u{111}\u{1b0}\u{1ee3}c c\u{1ead}p nh\u{1ead}t.</main></body>")
+                    .into_bytes(),
+            ),
         ],
     );
     site.name = format!("S\u{1edf} {SCRIPT}{IMG}");
@@ -60,13 +66,26 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
     let mut run = audit_served(&served).await;
     drop(served);
 
-    // Whatever the crawl made of the hostile page, make sure hostile evidence
-    // reaches the "what to fix" table, which prints evidence and its link.
+    // Crawled link text and title carry the markup into a finding's evidence
+    // by themselves: the budget link's page is a placeholder, whose evidence
+    // quotes the link.
     let hostile = run
         .sites
         .iter_mut()
         .find(|s| s.target.id == "zz-hostile")
         .expect("hostile site audited");
+    let budget = hostile
+        .findings
+        .iter()
+        .find(|f| f.item_id == "budget_finance")
+        .unwrap();
+    assert_eq!(budget.status, Status::Placeholder, "{}", budget.evidence);
+    assert!(
+        budget.evidence.contains(SCRIPT),
+        "crawled markup reaches the evidence: {}",
+        budget.evidence
+    );
+    // And make sure more hostile evidence reaches the "what to fix" table.
     let to_fix = hostile
         .findings
         .iter_mut()
