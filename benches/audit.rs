@@ -367,7 +367,7 @@ fn stage_costs(pages: usize) {
     let start = cpu_seconds();
     let facts: Vec<_> = bodies
         .iter()
-        .map(|b| portal_audit::extract::extract(b, &base, &checklist.selectors))
+        .map(|b| portal_audit::extract::extract(b, &base, &checklist.selectors, &[]))
         .collect();
     let extract = (cpu_seconds() - start) / bodies.len() as f64;
     let chrome = RunSet::of(&facts[0]);

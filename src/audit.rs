@@ -271,7 +271,7 @@ impl SiteState {
         tokio::task::spawn_blocking(move || {
             let facts = match &page.outcome {
                 PageOutcome::Html { body, .. } => {
-                    Some(extract(body, &page.url, &checklist.selectors))
+                    Some(extract(body, &page.url, &checklist.selectors, &settled))
                 }
                 _ => None,
             };

@@ -7,7 +7,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use ego_tree::iter::Edge;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 use crate::checklist::SelectorSet;
@@ -48,7 +48,8 @@ pub struct PageFacts {
     /// Machine-readable dates: `<time datetime>`, `article:published_time`,
     /// `DC.date` and similar meta tags.
     pub structured_dates: Vec<String>,
-    /// Which checklist selectors matched (indexes into `SelectorSet::signals`).
+    /// Which checklist selectors matched (indexes into `SelectorSet::signals`);
+    /// selectors of skipped items are not tried.
     pub selector_hits: Vec<usize>,
 }
 
@@ -78,17 +79,17 @@ pub struct LinkFact {
 }
 
 /// Extracts facts from `html`, resolving links against `base`. `selectors`
-/// are the checklist's (item, selector) pairs.
+/// are the checklist's; those of items marked in `skip_items` (settled on a
+/// shallower page) are not tried.
 #[must_use]
-pub fn extract(html: &str, base: &Url, selectors: &SelectorSet) -> PageFacts {
+pub fn extract(html: &str, base: &Url, selectors: &SelectorSet, skip_items: &[bool]) -> PageFacts {
     let html = match overly_nested_at(html, MAX_NESTING) {
         Some(cut) => &html[..cut],
         None => html,
     };
     let document = Html::parse_document(html);
-    let base = document_base(&document, base);
     let mut facts = PageFacts::default();
-    walk(&document, &base, selectors, &mut facts);
+    walk(&document, base, selectors, skip_items, &mut facts);
     facts
 }
 
@@ -119,7 +120,8 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
         if name_len == 0 {
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let name = &html[name_start..name_start + name_len];
+        let is = |tag: &str| name.eq_ignore_ascii_case(tag);
         let tag_end = html[name_start..]
             .find('>')
             .map_or(bytes.len(), |e| name_start + e);
@@ -127,10 +129,10 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
         i = tag_end.min(bytes.len());
         if closing {
             depth = depth.saturating_sub(1);
-        } else if matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+        } else if ["script", "style", "textarea", "title"].into_iter().any(is) {
             let close = format!("</{name}");
             i = find_ascii_ci(&html[i..], &close).map_or(bytes.len(), |e| i + e);
-        } else if !self_closing && !VOID.contains(&name.as_str()) {
+        } else if !self_closing && !VOID.into_iter().any(is) {
             depth += 1;
             if depth > limit {
                 return Some(start);
@@ -149,16 +151,6 @@ fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
         .as_bytes()
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
-fn document_base(document: &Html, page: &Url) -> Url {
-    let selector = Selector::parse("base[href]").expect("static selector");
-    document
-        .select(&selector)
-        .next()
-        .and_then(|b| b.value().attr("href"))
-        .and_then(|href| page.join(href).ok())
-        .unwrap_or_else(|| page.clone())
 }
 
 /// What an open element contributes to the context of the text inside it.
@@ -191,8 +183,23 @@ struct Context {
     heading: Option<String>,
 }
 
-fn walk(document: &Html, base: &Url, selectors: &SelectorSet, facts: &mut PageFacts) {
-    let mut matched = vec![false; selectors.signals.len()];
+fn walk(
+    document: &Html,
+    page: &Url,
+    selectors: &SelectorSet,
+    skip_items: &[bool],
+    facts: &mut PageFacts,
+) {
+    // Links resolve against `<base href>` when the head has one (it comes
+    // before any link in a well-formed page).
+    let mut base = page.clone();
+    let mut base_seen = false;
+    // Selectors of items already settled are never tried: marked as matched.
+    let mut matched: Vec<bool> = selectors
+        .signals
+        .iter()
+        .map(|s| skip_items.get(s.item).copied().unwrap_or(false))
+        .collect();
     let mut stack: Vec<Frame> = Vec::new();
     let mut cx = Context::default();
     let mut text_chars = 0usize;
@@ -201,6 +208,15 @@ fn walk(document: &Html, base: &Url, selectors: &SelectorSet, facts: &mut PageFa
             Edge::Open(node) => match node.value() {
                 Node::Element(element) => {
                     let name = element.name();
+                    if name == "base"
+                        && !base_seen
+                        && let Some(href) = element.attr("href")
+                    {
+                        base_seen = true;
+                        if let Ok(joined) = page.join(href.trim()) {
+                            base = joined;
+                        }
+                    }
                     if let Some(element_ref) = ElementRef::wrap(node) {
                         for i in selectors.candidates(name) {
                             if !matched[i] && selectors.signals[i].selector.matches(&element_ref) {
@@ -420,22 +436,24 @@ fn push_line(buffer: &mut String, run: &str) {
     buffer.push_str(run);
 }
 
+/// Whether a class or id value mentions any of `words` (ASCII, any case),
+/// without allocating: this runs for every element of every page.
+fn mentions(value: Option<&str>, words: &[&str]) -> bool {
+    value.is_some_and(|v| words.iter().any(|w| find_ascii_ci(v, w).is_some()))
+}
+
 fn is_footer(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
     name == "footer"
         || role == Some("contentinfo")
-        || [class, id]
-            .into_iter()
-            .flatten()
-            .any(|v| v.to_ascii_lowercase().contains("footer"))
+        || mentions(class, &["footer"])
+        || mentions(id, &["footer"])
 }
 
 fn is_menu(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
     matches!(name, "nav" | "header")
         || matches!(role, Some("navigation" | "menu" | "menubar" | "banner"))
-        || [class, id].into_iter().flatten().any(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("menu") || v.contains("nav")
-        })
+        || mentions(class, &["menu", "nav"])
+        || mentions(id, &["menu", "nav"])
 }
 
 fn is_navigation(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
@@ -448,14 +466,8 @@ fn is_navigation(name: &str, class: Option<&str>, id: Option<&str>, role: Option
     ) {
         return true;
     }
-    let marks = |v: Option<&str>| {
-        v.is_some_and(|v| {
-            let v = v.to_ascii_lowercase();
-            ["menu", "nav", "footer", "header", "sidebar", "banner"]
-                .iter()
-                .any(|m| v.contains(m))
-        })
-    };
+    let marks =
+        |v: Option<&str>| mentions(v, &["menu", "nav", "footer", "header", "sidebar", "banner"]);
     matches!(name, "div" | "ul" | "section" | "td" | "table") && (marks(class) || marks(id))
 }
 
@@ -478,7 +490,7 @@ mod tests {
         let html = r#"<nav><a href="/x" title="Giới thiệu">Intro</a>
             <a href="index.php?cat=12"><img src="i.png" alt="Thủ tục hành chính"></a></nav>
             <p>Nội dung <a href="c.html" aria-label="Liên hệ"></a></p>"#;
-        let f = extract(html, &base(), &SelectorSet::default());
+        let f = extract(html, &base(), &SelectorSet::default(), &[]);
         assert_eq!(f.links.len(), 3);
         assert_eq!(f.links[0].label, "Giới thiệu Intro");
         assert_eq!(
@@ -495,11 +507,21 @@ mod tests {
     fn headings_scripts_and_title() {
         let html = "<html><head><title> Sở  Tư pháp </title><script>var x='Hỏi đáp'</script></head>\
                     <body><h2>Công khai <a href='/n'>ngân sách</a></h2><style>p{}</style></body></html>";
-        let f = extract(html, &base(), &SelectorSet::default());
+        let f = extract(html, &base(), &SelectorSet::default(), &[]);
         assert_eq!(f.title, "Sở Tư pháp");
         assert_eq!(f.headings, vec!["Công khai"]);
         assert!(!f.all_text.contains("Hỏi đáp"));
         assert!(f.all_text.contains("ngân sách"));
+    }
+
+    #[test]
+    fn base_href_resolves_links() {
+        let html = "<html><head><base href='http://so.example.gov.vn/portal/'></head><body><a href='tin-tuc'>Tin</a></body></html>";
+        let f = extract(html, &base(), &SelectorSet::default(), &[]);
+        assert_eq!(
+            f.links[0].url.as_ref().unwrap().as_str(),
+            "http://so.example.gov.vn/portal/tin-tuc"
+        );
     }
 
     #[test]
@@ -510,7 +532,7 @@ mod tests {
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        let f = extract(&html, &base(), &SelectorSet::default());
+        let f = extract(&html, &base(), &SelectorSet::default(), &[]);
         assert_eq!(f.links.len(), 1, "the menu before the nest survives");
     }
 
@@ -527,13 +549,14 @@ mod tests {
     fn selectors_report_their_items() {
         let sel = SelectorSet::new(vec![crate::checklist::SelectorSignal {
             item: 7,
-            selector: Selector::parse("form input[name=keyword]").unwrap(),
+            selector: scraper::Selector::parse("form input[name=keyword]").unwrap(),
             source: "form input[name=keyword]".into(),
         }]);
         let f = extract(
             "<form action='/tim-kiem'><input name='keyword'></form>",
             &base(),
             &sel,
+            &[],
         );
         assert_eq!(f.selector_hits, vec![0]);
     }
