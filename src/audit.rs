@@ -18,7 +18,7 @@ use crate::evaluate::{
 };
 use crate::extract::extract;
 use crate::finding::Finding;
-use crate::page::{FetchFailure, Page, PageOutcome};
+use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
 use crate::progress::Progress;
 use crate::score::{SiteScore, score};
 use crate::target::Target;
@@ -127,12 +127,23 @@ pub async fn run_audit(
     }
     let mut results: Vec<Option<SiteResult>> = vec![None; assignments.len()];
     while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined?;
-        results[index] = Some(result);
+        match joined {
+            Ok((index, result)) => results[index] = Some(result),
+            // A bug must not cost the other sites their results: the site
+            // whose task panicked gets a row saying so (filled in below).
+            Err(e) => tracing::error!("a site's audit failed inside portal-audit: {e}"),
+        }
     }
     let sites = results
         .into_iter()
-        .map(|r| r.expect("every task reports"))
+        .zip(&assignments)
+        .map(|(result, assignment)| {
+            result.unwrap_or_else(|| {
+                let failure =
+                    FetchFailure::new(FailureKind::Internal, "the audit of this site panicked");
+                failed_result(assignment.clone(), as_of, failure, Duration::ZERO)
+            })
+        })
         .collect();
     Ok(AuditRun {
         started_at,
@@ -151,6 +162,14 @@ async fn audit_site(
     parsing: Arc<Semaphore>,
 ) -> SiteResult {
     let started = Instant::now();
+    let mut crawl = match crawler.open(&assignment.target.url).await {
+        Ok(crawl) => crawl,
+        Err(failure) => {
+            tracing::info!(site = %assignment.target.id, %failure, "site not audited");
+            progress.page_fetched();
+            return failed_result(assignment, as_of, failure, started.elapsed());
+        }
+    };
     let Assignment { target, checklist } = assignment;
     let mut result = SiteResult {
         checklist: format!("{}@{}", checklist.id, checklist.version),
@@ -164,19 +183,6 @@ async fn audit_site(
         notes: Vec::new(),
         duration: Duration::ZERO,
         target,
-    };
-    let mut crawl = match crawler.open(&result.target.url).await {
-        Ok(crawl) => crawl,
-        Err(failure) => {
-            tracing::info!(site = %result.target.id, %failure, "site not audited");
-            progress.page_fetched();
-            result.findings = unknown_findings(&checklist, result.target.kind, as_of, &failure);
-            result.score = score(&result.findings);
-            result.notes.push(failure.detail.clone());
-            result.status = SiteStatus::Failed(failure);
-            result.duration = started.elapsed();
-            return result;
-        }
     };
     let mut site = SiteState {
         checklist: Arc::clone(&checklist),
@@ -235,6 +241,30 @@ async fn audit_site(
     }
     result.duration = started.elapsed();
     result
+}
+
+/// The row of a site that could not be audited: every applicable item unknown.
+fn failed_result(
+    assignment: Assignment,
+    as_of: Date,
+    failure: FetchFailure,
+    duration: Duration,
+) -> SiteResult {
+    let Assignment { target, checklist } = assignment;
+    let findings = unknown_findings(&checklist, target.kind, as_of, &failure);
+    SiteResult {
+        checklist: format!("{}@{}", checklist.id, checklist.version),
+        ruleset: checklist.rulesets_on(as_of),
+        final_url: None,
+        crawl: CrawlStats::default(),
+        pages_crawled: 0,
+        score: score(&findings),
+        findings,
+        notes: vec![failure.detail.clone()],
+        status: SiteStatus::Failed(failure),
+        duration,
+        target,
+    }
 }
 
 /// What a site's pages are judged against, shared with the blocking threads

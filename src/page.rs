@@ -87,6 +87,8 @@ pub enum FailureKind {
     Network,
     /// The run was stopped (Ctrl-C, SIGTERM) before this was done.
     Interrupted,
+    /// portal-audit itself failed on this site (a bug).
+    Internal,
     /// A redirect leads to a page this crawl already fetched (not fetched
     /// again; not a fault of the site).
     AlreadyFetched,
@@ -117,6 +119,7 @@ impl FailureKind {
             FailureKind::Network => "network_error",
             FailureKind::AlreadyFetched => "already_fetched",
             FailureKind::Interrupted => "interrupted",
+            FailureKind::Internal => "internal_error",
         }
     }
 
@@ -173,6 +176,9 @@ impl FailureKind {
                 "A network error prevented the audit: check connectivity to the server."
             }
             FailureKind::AlreadyFetched => "The address redirects to a page already audited.",
+            FailureKind::Internal => {
+                "portal-audit failed on this site: please report it with the logs."
+            }
             FailureKind::Interrupted => {
                 "The audit was stopped before this site was done: run it again."
             }

@@ -4,6 +4,9 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+/// Matches looked at per search at most.
+const MAX_MATCHES: usize = 10_000;
+
 /// Index of an item within its checklist.
 pub type ItemIndex = usize;
 
@@ -103,14 +106,20 @@ impl NeedleSet {
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
-        let matches: Vec<_> = automaton.find_overlapping_iter(folded).collect();
+        // A hostile page can repeat a needle a million times: cap the work.
+        let mut matches: Vec<_> = automaton
+            .find_overlapping_iter(folded)
+            .take(MAX_MATCHES)
+            .collect();
+        // Sorted by start, longest first, a match lies inside a longer one
+        // exactly when an earlier match reaches at least as far (two
+        // different needles never share a span): one pass, no pairwise scan.
+        matches.sort_unstable_by_key(|m| (m.start(), std::cmp::Reverse(m.end())));
         let mut hits = Vec::new();
-        for m in &matches {
-            let contained = matches.iter().any(|other| {
-                other.start() <= m.start()
-                    && other.end() >= m.end()
-                    && other.end() - other.start() > m.end() - m.start()
-            });
+        let mut reach = 0usize;
+        for (i, m) in matches.iter().enumerate() {
+            let contained = i > 0 && reach >= m.end();
+            reach = reach.max(m.end());
             if contained {
                 continue;
             }
@@ -159,6 +168,14 @@ mod tests {
             b.add(n, *item);
         }
         b.build()
+    }
+
+    #[test]
+    fn a_needle_repeated_endlessly_is_one_hit() {
+        let s = set(&[("thành lập năm", Some(0)), ("năm", Some(1))]);
+        let text = fold(&"thành lập năm ".repeat(200_000));
+        let hits = s.find(&text);
+        assert_eq!(hits.iter().map(|h| h.item).collect::<Vec<_>>(), vec![0]);
     }
 
     #[test]

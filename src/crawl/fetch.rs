@@ -160,7 +160,10 @@ impl Fetcher {
             if status.is_redirection()
                 && let Some(location) = response.headers().get(LOCATION)
             {
-                let location = location.to_str().unwrap_or_default();
+                // Vietnamese servers send raw UTF-8 in Location (`/tin-tức`):
+                // take it as text; `join` percent-encodes it.
+                let location = String::from_utf8_lossy(location.as_bytes());
+                let location = location.as_ref();
                 let next = current.join(location).map_err(|e| {
                     FetchFailure::new(
                         FailureKind::InvalidUrl,

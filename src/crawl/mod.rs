@@ -181,10 +181,17 @@ impl Crawler {
         let mut robots_txt = matches!(*robots, RobotsRules::Parsed(_));
         let start_robots = Arc::clone(&robots);
         let start_origin = start.origin();
+        let start_is_private = is_private_address(&start);
         let fetched = self
             .fetcher
             .fetch(&start, Expect::Html, &move |u: &Url| {
-                if u.origin() == start_origin && !start_robots.allows(u) {
+                if is_private_address(u) && !start_is_private {
+                    // A public site must not send us into a private network.
+                    Err(FetchFailure::new(
+                        FailureKind::RedirectOutOfScope,
+                        format!("redirect to a private address {u}"),
+                    ))
+                } else if u.origin() == start_origin && !start_robots.allows(u) {
                     Err(FetchFailure::new(
                         FailureKind::RobotsDisallowed,
                         format!("robots.txt disallows {u}"),
@@ -332,7 +339,18 @@ impl Crawler {
         if url.scheme() != "https" {
             return None;
         }
-        match strict.fetch_once(url, Expect::Raw, &|_: &Url| Ok(())).await {
+        // Only the handshake matters: no redirect is followed anywhere.
+        let only_this = |u: &Url| {
+            if u == url {
+                Ok(())
+            } else {
+                Err(FetchFailure::new(
+                    FailureKind::RedirectOutOfScope,
+                    u.to_string(),
+                ))
+            }
+        };
+        match strict.fetch_once(url, Expect::Raw, &only_this).await {
             Err(f)
                 if matches!(
                     f.kind,
@@ -421,6 +439,9 @@ impl Crawler {
             }
             probe.tried.push(final_url.clone());
             let entries = parse_sitemap(&bytes, &final_url, max);
+            if entries.pages.is_empty() && entries.children.is_empty() {
+                continue; // gzip or XML that lists nothing is no sitemap
+            }
             probe.seeds = entries.pages;
             probe.lastmod = entries.lastmod;
             for child in entries
@@ -463,6 +484,54 @@ struct SitemapProbe {
     seeds: Vec<Url>,
     /// Pages with a `<lastmod>`.
     lastmod: Vec<(Url, jiff::civil::Date)>,
+}
+
+/// Whether `url`'s host is an IP address of a private, loopback, link-local
+/// or unspecified range (names are not resolved here).
+fn is_private_address(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || first & 0xfe00 == 0xfc00
+                || first & 0xffc0 == 0xfe80
+        }
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn private_addresses_are_recognised() {
+    for private in [
+        "http://10.0.0.5/",
+        "http://169.254.169.254/",
+        "http://127.0.0.1:8080/",
+        "http://[::1]/",
+        "http://[fd00::1]/",
+        "http://localhost/",
+        "http://0.0.0.0/",
+    ] {
+        assert!(
+            is_private_address(&Url::parse(private).unwrap()),
+            "{private}"
+        );
+    }
+    for public in [
+        "https://stp.hoabinh.gov.vn/",
+        "http://203.162.0.1/",
+        "http://[2001:db8::1]/",
+    ] {
+        assert!(
+            !is_private_address(&Url::parse(public).unwrap()),
+            "{public}"
+        );
+    }
 }
 
 async fn has_ipv6(url: &Url) -> bool {
@@ -607,8 +676,12 @@ impl SiteCrawl {
         loop {
             self.launch();
             if self.inflight.is_empty() {
-                if !self.frontier.is_empty() && self.stats.pages_fetched >= self.config.max_pages {
-                    self.stats.hit_page_cap = true;
+                if !self.frontier.is_empty() {
+                    if self.stats.pages_fetched >= self.config.max_pages {
+                        self.stats.hit_page_cap = true;
+                    } else if Instant::now() >= self.deadline {
+                        self.stats.hit_time_budget = true;
+                    }
                 }
                 return None;
             }

@@ -49,7 +49,11 @@ impl RobotsRules {
     #[must_use]
     pub fn crawl_delay(&self) -> Option<Duration> {
         match self {
-            RobotsRules::Parsed(robot) => robot.delay.map(|d| Duration::from_secs_f32(d.max(0.0))),
+            // A hostile `Crawl-delay: 1e20` must not panic: out-of-range
+            // values mean "as slow as we allow".
+            RobotsRules::Parsed(robot) => robot
+                .delay
+                .map(|d| Duration::try_from_secs_f32(d.max(0.0)).unwrap_or(super::MAX_CRAWL_DELAY)),
             _ => None,
         }
     }
@@ -67,6 +71,12 @@ impl RobotsRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_crawl_delay_does_not_panic() {
+        let r = RobotsRules::parse(b"User-agent: *\nCrawl-delay: 1e20\n");
+        assert_eq!(r.crawl_delay(), Some(super::super::MAX_CRAWL_DELAY));
+    }
 
     #[test]
     fn parses_disallow_delay_and_sitemaps() {

@@ -323,7 +323,7 @@ impl SiteAudit {
             }
             None | Some(PageVerdict::SameAs(_)) => (
                 Strength::Unverified,
-                "not fetched: page cap reached".to_owned(),
+                "not fetched: beyond the crawl's page, depth or time limits".to_owned(),
             ),
         };
         let label = clip(&c.hit.label, EVIDENCE_CHARS);

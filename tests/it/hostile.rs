@@ -175,6 +175,13 @@ async fn unavailable_server_is_retried_politely() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_utf8_in_a_redirect_is_followed() {
+    let (status, result) = status_of(Hazard::Utf8Redirect, Duration::from_secs(10)).await;
+    assert_eq!(status, "ok");
+    assert_eq!(result.final_url.unwrap().path(), "/tin-t%E1%BB%A9c");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_answer_and_reset_are_named() {
     assert_eq!(
         status_of(Hazard::Empty, Duration::from_secs(5)).await.0,

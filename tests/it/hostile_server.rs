@@ -44,6 +44,9 @@ pub enum Hazard {
     Reset,
     /// A decent small site (the good neighbour in a mixed run).
     Good,
+    /// `/` redirects to `/tin-tức` with raw UTF-8 in the Location header,
+    /// as some Vietnamese servers do.
+    Utf8Redirect,
 }
 
 /// A running hostile site.
@@ -318,6 +321,15 @@ async fn respond<S: AsyncWrite + Unpin>(
             }
         }
         (Hazard::Empty, _) => (200, "text/html", Vec::new(), Vec::new()),
+        (Hazard::Utf8Redirect, "/") => (
+            302,
+            "text/html",
+            Vec::new(),
+            vec![("Location", "/tin-tức".to_owned())],
+        ),
+        (Hazard::Utf8Redirect, "/tin-t%E1%BB%A9c") => {
+            html(page("<h1>Tin tức</h1><p>Ngày 20/11/2026: hội nghị.</p>"))
+        }
         (Hazard::Good, "/") => html(page(
             "<h1>Sở Mẫu</h1><a href=\"/gioi-thieu/chuc-nang-nhiem-vu\">Chức năng, nhiệm vụ</a>\
              <a href=\"/lien-he\">Liên hệ</a>",
