@@ -10,13 +10,17 @@
 //! - [`checklist`]: required items loaded from TOML and compiled once;
 //! - [`evaluate`]: facts judged against the checklist into [`finding`]s;
 //! - [`score`]: findings into a weighted 0–100 score;
-//! - [`report`]: CSV scorecards, written atomically;
+//! - [`report`]: CSV scorecards, matrix, `run.json` and `report.html`,
+//!   written atomically;
+//! - [`history`]: every run recorded in SQLite; changes since the last run;
 //! - [`audit`]: the orchestrator that wires the stages for many sites;
 //! - [`app`] and [`cli`]: the command line.
 //!
-//! [`fixture_server`] serves the bundled fixture sites on 127.0.0.1 for
-//! `portal-audit demo` and the tests; [`fold`] is the accent-insensitive text
-//! folding every matcher uses.
+//! Helpers: [`fixture_server`] serves the bundled fixture sites on 127.0.0.1
+//! for `portal-audit demo` and the tests; [`fold`] is the accent-insensitive
+//! text folding every matcher uses; [`dates`] reads dates as portals write
+//! them; [`error`] is the input error that names file and line; [`progress`]
+//! draws the bars.
 
 pub mod app;
 pub mod audit;
