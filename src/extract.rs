@@ -219,7 +219,10 @@ fn walk(
                     }
                     if let Some(element_ref) = ElementRef::wrap(node) {
                         for i in selectors.candidates(name) {
-                            if !matched[i] && selectors.signals[i].selector.matches(&element_ref) {
+                            if !matched[i]
+                                && selectors.could_match(i, element)
+                                && selectors.signals[i].selector.matches(&element_ref)
+                            {
                                 matched[i] = true;
                                 facts.selector_hits.push(i);
                             }

@@ -70,6 +70,10 @@ pub struct SelectorSet {
     pub signals: Vec<SelectorSignal>,
     by_tag: std::collections::HashMap<String, Vec<usize>>,
     any_tag: Vec<usize>,
+    /// Per selector, an attribute its subject must carry (`[href^=mailto:]`
+    /// needs `href`): elements without it are skipped before the costlier
+    /// full match.
+    required_attr: Vec<Option<String>>,
 }
 
 impl SelectorSet {
@@ -80,6 +84,11 @@ impl SelectorSet {
             signals,
             ..Self::default()
         };
+        set.required_attr = set
+            .signals
+            .iter()
+            .map(|s| subject_attr(&s.source))
+            .collect();
         for (i, s) in set.signals.iter().enumerate() {
             match subject_tag(&s.source) {
                 Some(tag) => set.by_tag.entry(tag).or_default().push(i),
@@ -87,6 +96,16 @@ impl SelectorSet {
             }
         }
         set
+    }
+
+    /// Whether selector `index` could match `element` at all, by the
+    /// attribute its subject requires.
+    #[must_use]
+    pub fn could_match(&self, index: usize, element: &scraper::node::Element) -> bool {
+        self.required_attr
+            .get(index)
+            .and_then(Option::as_deref)
+            .is_none_or(|attr| element.attr(attr).is_some())
     }
 
     /// Indexes of the selectors that could match an element named `tag`.
@@ -98,6 +117,30 @@ impl SelectorSet {
             .chain(&self.any_tag)
             .copied()
     }
+}
+
+/// The first attribute the last compound of `selector` requires
+/// (`form input[name=q]` → `name`), or `None`.
+fn subject_attr(selector: &str) -> Option<String> {
+    let mut depth = 0usize;
+    let mut last_start = 0usize;
+    for (i, c) in selector.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => return None,
+            ' ' | '>' | '+' | '~' if depth == 0 => last_start = i + 1,
+            _ => {}
+        }
+    }
+    let compound = &selector[last_start..];
+    let open = compound.find('[')?;
+    let name: String = compound[open + 1..]
+        .chars()
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
 
 /// The element name the last compound of `selector` requires (`form
@@ -399,7 +442,21 @@ impl Checklist {
 
 #[cfg(test)]
 mod tests {
-    use super::subject_tag;
+    use super::{subject_attr, subject_tag};
+
+    #[test]
+    fn subject_attrs() {
+        assert_eq!(subject_attr("form input[name=q]").as_deref(), Some("name"));
+        assert_eq!(subject_attr("a[href^='mailto:']").as_deref(), Some("href"));
+        assert_eq!(subject_attr("[title*='cỡ chữ']").as_deref(), Some("title"));
+        assert_eq!(
+            subject_attr("form[action*=search] input[type=text]").as_deref(),
+            Some("type")
+        );
+        assert_eq!(subject_attr("form[role=search]").as_deref(), Some("role"));
+        assert_eq!(subject_attr("nav a"), None);
+        assert_eq!(subject_attr("a, img[alt]"), None);
+    }
 
     #[test]
     fn subject_tags() {
