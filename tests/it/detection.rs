@@ -248,9 +248,7 @@ async fn us_federal_links_to_the_parent_agency_count_without_being_fetched() {
         "--as-of",
         "2026-11-28",
     ];
-    let out =
-        crate::support::run_binary(args.iter().map(|a| (*a).to_owned()).collect(), dir.path())
-            .await;
+    let out = crate::support::run_binary(&args, dir.path()).await;
     assert_eq!(
         out.status.code(),
         Some(0),

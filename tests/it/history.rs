@@ -73,7 +73,7 @@ async fn audit_version(version: u8, dir: &Path) -> std::process::Output {
         "--history",
         "h.sqlite",
     ];
-    run_binary(args.iter().map(|a| (*a).to_owned()).collect(), dir).await
+    run_binary(&args, dir).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,11 +132,7 @@ async fn second_run_lists_exactly_what_changed() {
         "score_change {change} vs {s1} -> {s2}"
     );
 
-    let history = run_binary(
-        vec!["history".into(), "--history".into(), "h.sqlite".into()],
-        dir.path(),
-    )
-    .await;
+    let history = run_binary(&["history", "--history", "h.sqlite"], dir.path()).await;
     let text = String::from_utf8_lossy(&history.stdout);
     assert_eq!(history.status.code(), Some(0), "{text}");
     assert_eq!(
@@ -145,11 +141,7 @@ async fn second_run_lists_exactly_what_changed() {
         "both runs: {text}"
     );
 
-    let diff = run_binary(
-        vec!["diff".into(), "--history".into(), "h.sqlite".into()],
-        dir.path(),
-    )
-    .await;
+    let diff = run_binary(&["diff", "--history", "h.sqlite"], dir.path()).await;
     let text = String::from_utf8_lossy(&diff.stdout);
     assert!(
         text.contains("mau,qa_feedback,present,missing,yes"),
@@ -177,7 +169,7 @@ async fn second_run_lists_exactly_what_changed() {
             "h.sqlite",
             "--fail-on-regression",
         ];
-        run_binary(args.iter().map(|a| (*a).to_owned()).collect(), dir.path()).await
+        run_binary(&args, dir.path()).await
     };
     assert_eq!(
         gated.status.code(),
@@ -231,7 +223,7 @@ async fn a_second_audit_on_a_busy_history_fails_fast() {
         "--history",
         "h.sqlite",
     ];
-    let second = run_binary(args.iter().map(|a| (*a).to_owned()).collect(), dir.path()).await;
+    let second = run_binary(&args, dir.path()).await;
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(3),

@@ -84,7 +84,8 @@ pub async fn audit_served_on(served: &[ServedSite], as_of: Date) -> AuditRun {
 }
 
 /// Runs the built binary with `args` in `dir`, off the async runtime.
-pub async fn run_binary(args: Vec<String>, dir: &Path) -> Output {
+pub async fn run_binary<S: AsRef<str>>(args: impl IntoIterator<Item = S>, dir: &Path) -> Output {
+    let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_portal-audit"))
