@@ -13,10 +13,8 @@ use url::Url;
 
 use crate::checklist::Checklist;
 use crate::crawl::{CrawlConfig, CrawlStats, Crawler, LinkPriority, Scope};
-use crate::evaluate::{
-    PageContext, PageObservation, RunSet, SiteAudit, observe_page, unknown_findings,
-};
-use crate::extract::extract;
+use crate::evaluate::{PageContext, PageObservation, SiteAudit, observe_page, unknown_findings};
+use crate::extract::{RunSet, extract};
 use crate::finding::Finding;
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
 use crate::progress::Progress;
@@ -198,7 +196,9 @@ async fn audit_site(
         progress.page_fetched();
         let depth = page.depth;
         let settled = audit.settled(&checklist, depth);
-        let Some(examined) = site.examine(page, settled).await else {
+        // The first page examined is the home page: its runs become the chrome.
+        let want_runs = site.chrome.is_none();
+        let Some(examined) = site.examine(page, settled, want_runs).await else {
             tracing::warn!(site = %result.target.id, "a page could not be examined");
             continue;
         };
@@ -206,7 +206,7 @@ async fn audit_site(
             site.chrome = Some(Arc::new(examined.runs.clone()));
             if let Some(probe) = crawl.take_not_found_probe() {
                 site.not_found = site
-                    .examine(probe, Vec::new())
+                    .examine(probe, Vec::new(), true)
                     .await
                     .map(|probe| Arc::new(probe.runs));
             }
@@ -292,17 +292,23 @@ struct Examined {
 
 impl SiteState {
     /// Parses and judges `page` on a blocking thread; the DOM never leaves
-    /// that thread. `None` if the examination panicked.
-    async fn examine(&self, page: Page, settled: Vec<bool>) -> Option<Examined> {
+    /// that thread. With `want_runs`, also returns what the page shares
+    /// (only what the chrome lacks, once there is one). `None` if the
+    /// examination panicked.
+    async fn examine(&self, page: Page, settled: Vec<bool>, want_runs: bool) -> Option<Examined> {
         let checklist = Arc::clone(&self.checklist);
         let scope = Arc::clone(&self.scope);
         let (chrome, not_found, as_of) = (self.chrome.clone(), self.not_found.clone(), self.as_of);
         let _slot = self.parsing.acquire().await.ok()?;
         tokio::task::spawn_blocking(move || {
             let facts = match &page.outcome {
-                PageOutcome::Html { body, .. } => {
-                    Some(extract(body, &page.url, &checklist.selectors, &settled))
-                }
+                PageOutcome::Html { body, .. } => Some(extract(
+                    body,
+                    &page.url,
+                    &checklist.selectors,
+                    &settled,
+                    chrome.as_deref(),
+                )),
                 _ => None,
             };
             let cx = PageContext {
@@ -313,7 +319,10 @@ impl SiteState {
                 settled: &settled,
             };
             let observation = observe_page(&checklist, &page, facts.as_ref(), cx);
-            let runs = facts.as_ref().map(RunSet::of).unwrap_or_default();
+            let runs = match &facts {
+                Some(facts) if want_runs => RunSet::of(facts),
+                _ => RunSet::default(),
+            };
             let links = facts
                 .map(|f| {
                     f.links

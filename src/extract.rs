@@ -4,15 +4,17 @@
 //! across an `.await`. The walk over the DOM is iterative, so a page nested
 //! 200,000 elements deep cannot overflow the stack.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hash};
 
 use ego_tree::iter::Edge;
+use markup5ever::{local_name, ns};
 use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 use crate::checklist::SelectorSet;
 use crate::crawl::LinkPriority;
-use crate::fold::{fold, squash_whitespace};
+use crate::fold::{fold, squash_whitespace, squashed};
 
 /// Links taken from one page at most; the rest are ignored.
 pub const MAX_LINKS_PER_PAGE: usize = 5_000;
@@ -34,13 +36,16 @@ pub struct PageFacts {
     pub links: Vec<LinkFact>,
     /// Headings' own text (text inside links excluded).
     pub headings: Vec<String>,
-    /// Visible text outside links, one text run per line.
+    /// Visible text outside links, one text run per line; empty when
+    /// extracted with a chrome (only the home page's is searched whole).
     pub own_text: String,
-    /// All visible text, links included, one text run per line (for patterns
-    /// such as an e-mail address written as a mailto link).
+    /// Visible text, links included, one text run per line (for patterns
+    /// such as an e-mail address written as a mailto link). With a chrome,
+    /// only the runs it lacks and their neighbours.
     pub all_text: String,
     /// Text runs outside links and navigation, to tell a page's own content
-    /// from the chrome it shares with the home page.
+    /// from the chrome it shares with the home page. With a chrome, only the
+    /// runs it lacks.
     pub content_runs: Vec<TextRun>,
     /// Images, frames, tables and objects in the content (not in navigation
     /// or links): a page of only an org chart image is not empty.
@@ -51,12 +56,15 @@ pub struct PageFacts {
     /// Which checklist selectors matched (indexes into `SelectorSet::signals`);
     /// selectors of skipped items are not tried.
     pub selector_hits: Vec<usize>,
+    /// Keys of every text run, for [`RunSet::of`]; empty when extracted
+    /// with a chrome.
+    pub text_keys: Vec<u64>,
 }
 
-/// One run of text, as written and folded, with the hash chrome detection uses.
+/// One run of text, as written and folded, with the key chrome detection uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextRun {
-    /// Hash of the folded text.
+    /// [`key_of`] the text as written.
     pub hash: u64,
     /// Folded text.
     pub folded: String,
@@ -76,20 +84,31 @@ pub struct LinkFact {
     /// Inside the header or a menu (a `nav`, or an element whose class or id
     /// says menu or nav) and not inside the footer: the site's main menu.
     pub in_menu: bool,
+    /// Label and `href` as written, hashed: equal keys, equal links.
+    pub key: u64,
 }
 
 /// Extracts facts from `html`, resolving links against `base`. `selectors`
 /// are the checklist's; those of items marked in `skip_items` (settled on a
-/// shallower page) are not tried.
+/// shallower page) are not tried. Text runs and links the page shares with
+/// `chrome` (the home page's) are left out: later stages only read what is
+/// the page's own, and most of a page is the menus, sidebars and footer it
+/// repeats.
 #[must_use]
-pub fn extract(html: &str, base: &Url, selectors: &SelectorSet, skip_items: &[bool]) -> PageFacts {
+pub fn extract(
+    html: &str,
+    base: &Url,
+    selectors: &SelectorSet,
+    skip_items: &[bool],
+    chrome: Option<&RunSet>,
+) -> PageFacts {
     let html = match overly_nested_at(html, MAX_NESTING) {
         Some(cut) => &html[..cut],
         None => html,
     };
     let document = Html::parse_document(html);
     let mut facts = PageFacts::default();
-    walk(&document, base, selectors, skip_items, &mut facts);
+    walk(&document, base, selectors, skip_items, chrome, &mut facts);
     facts
 }
 
@@ -104,7 +123,7 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
     let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(offset) = memchr_lt(&bytes[i..]) {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + offset;
         i = start + 1;
         if bytes[i..].starts_with(b"!--") {
@@ -142,10 +161,6 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
     None
 }
 
-fn memchr_lt(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'<')
-}
-
 fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
     haystack
         .as_bytes()
@@ -165,22 +180,74 @@ struct Frame {
     title: bool,
 }
 
-struct OpenLink {
-    url: Option<Url>,
-    parts: Vec<String>,
+struct OpenLink<'d> {
+    href: &'d str,
+    /// Title, aria-label, text and image alt, in document order.
+    label: String,
     priority: LinkPriority,
     in_menu: bool,
 }
 
 #[derive(Default)]
-struct Context {
+struct Context<'d> {
     hidden: usize,
     navigation: usize,
     footer: usize,
     menu: usize,
     title: usize,
-    link: Option<OpenLink>,
+    link: Option<OpenLink<'d>>,
     heading: Option<String>,
+}
+
+/// Builds [`PageFacts::all_text`]. Without a chrome every run goes in. With
+/// one, the runs it lacks go in with the run just before and just after each,
+/// so a label and its value written as two runs ("Điện thoại:", then the
+/// number) still read as one; where runs were left out, a line holding only
+/// [`GAP`] keeps patterns from matching across the hole.
+#[derive(Default)]
+struct AllText<'d> {
+    next: usize,
+    last_new: Option<usize>,
+    last_written: Option<usize>,
+    held: Option<(usize, Cow<'d, str>)>,
+}
+
+/// Marks where `all_text` leaves runs out: neither white space nor a word.
+const GAP: char = '\u{1f}';
+
+impl<'d> AllText<'d> {
+    // A `&Cow`, not a `&str`: a run held back is kept as borrowed from the DOM
+    // when it can be, instead of always copied.
+    #[allow(clippy::ptr_arg)]
+    fn add(&mut self, out: &mut String, run: &Cow<'d, str>, shared: bool) {
+        let index = self.next;
+        self.next += 1;
+        if !shared {
+            if let Some((held, text)) = self.held.take()
+                && held + 1 == index
+            {
+                self.write(out, held, &text);
+            }
+            self.write(out, index, run);
+            self.last_new = Some(index);
+        } else if self.last_new.is_some_and(|new| new + 1 == index) {
+            self.write(out, index, run);
+        } else {
+            self.held = Some((index, run.clone()));
+        }
+    }
+
+    fn write(&mut self, out: &mut String, index: usize, run: &str) {
+        if !out.is_empty() {
+            if self.last_written.is_some_and(|last| last + 1 != index) {
+                out.push('\n');
+                out.push(GAP);
+            }
+            out.push('\n');
+        }
+        out.push_str(run);
+        self.last_written = Some(index);
+    }
 }
 
 fn walk(
@@ -188,6 +255,7 @@ fn walk(
     page: &Url,
     selectors: &SelectorSet,
     skip_items: &[bool],
+    chrome: Option<&RunSet>,
     facts: &mut PageFacts,
 ) {
     // Links resolve against `<base href>` when the head has one (it comes
@@ -202,15 +270,17 @@ fn walk(
         .collect();
     let mut stack: Vec<Frame> = Vec::new();
     let mut cx = Context::default();
+    let mut all_text = AllText::default();
     let mut text_chars = 0usize;
     for edge in document.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Element(element) => {
                     let name = element.name();
+                    let attrs = Attrs::of(element);
                     if name == "base"
                         && !base_seen
-                        && let Some(href) = element.attr("href")
+                        && let Some(href) = attrs.href
                     {
                         base_seen = true;
                         if let Ok(joined) = page.join(href.trim()) {
@@ -218,7 +288,7 @@ fn walk(
                         }
                     }
                     if let Some(element_ref) = ElementRef::wrap(node) {
-                        for i in selectors.candidates(name) {
+                        for i in selectors.candidates(&element.name.local) {
                             if !matched[i]
                                 && selectors.could_match(i, element)
                                 && selectors.signals[i].selector.matches(&element_ref)
@@ -237,54 +307,38 @@ fn walk(
                         frame.title = true;
                         cx.title += 1;
                     }
-                    if is_navigation(
-                        name,
-                        element.attr("class"),
-                        element.attr("id"),
-                        element.attr("role"),
-                    ) {
+                    if is_navigation(name, attrs.class, attrs.id, attrs.role) {
                         frame.navigation = true;
                         cx.navigation += 1;
                     }
-                    if is_footer(
-                        name,
-                        element.attr("class"),
-                        element.attr("id"),
-                        element.attr("role"),
-                    ) {
+                    if is_footer(name, attrs.class, attrs.id, attrs.role) {
                         frame.footer = true;
                         cx.footer += 1;
                     }
-                    if is_menu(
-                        name,
-                        element.attr("class"),
-                        element.attr("id"),
-                        element.attr("role"),
-                    ) {
+                    if is_menu(name, attrs.class, attrs.id, attrs.role) {
                         frame.menu = true;
                         cx.menu += 1;
                     }
                     // "Liên kết website" is often a <select> whose options hold
                     // other agencies' addresses: those are links too.
                     let target = match name {
-                        "a" => element.attr("href"),
-                        "option" => element
-                            .attr("value")
+                        "a" => attrs.href,
+                        "option" => attrs
+                            .value
                             .filter(|v| v.starts_with("http://") || v.starts_with("https://")),
                         _ => None,
                     };
                     if cx.link.is_none() && facts.links.len() < MAX_LINKS_PER_PAGE {
                         if let Some(href) = target {
                             frame.link = true;
-                            let mut parts = Vec::new();
-                            for attr in ["title", "aria-label"] {
-                                if let Some(v) = element.attr(attr) {
-                                    parts.push(v.to_owned());
-                                }
+                            let mut label = String::new();
+                            for v in [attrs.title, attrs.aria_label].into_iter().flatten() {
+                                label.push(' ');
+                                label.push_str(v);
                             }
                             cx.link = Some(OpenLink {
-                                url: base.join(href.trim()).ok(),
-                                parts,
+                                href,
+                                label,
                                 priority: if cx.navigation > 0 {
                                     LinkPriority::Navigation
                                 } else {
@@ -301,25 +355,23 @@ fn walk(
                         cx.heading = Some(String::new());
                     }
                     if name == "time"
-                        && let Some(datetime) = element.attr("datetime")
+                        && let Some(datetime) = attrs.datetime
                     {
                         facts.structured_dates.push(datetime.to_owned());
                     }
                     if name == "meta"
-                        && let (Some(key), Some(content)) = (
-                            element.attr("property").or(element.attr("name")),
-                            element.attr("content"),
-                        )
+                        && let (Some(key), Some(content)) =
+                            (attrs.property.or(attrs.name), attrs.content)
                         && is_date_meta(key)
                     {
                         facts.structured_dates.push(content.to_owned());
                     }
                     if cx.hidden == 0 {
-                        if name == "img" {
-                            if let (Some(link), Some(alt)) = (cx.link.as_mut(), element.attr("alt"))
-                            {
-                                link.parts.push(alt.to_owned());
-                            }
+                        if name == "img"
+                            && let (Some(link), Some(alt)) = (cx.link.as_mut(), attrs.alt)
+                        {
+                            link.label.push(' ');
+                            link.label.push_str(alt);
                         }
                         if matches!(
                             name,
@@ -345,24 +397,32 @@ fn walk(
                         continue;
                     }
                     text_chars += run.len();
-                    let run = squash_whitespace(run);
-                    push_line(&mut facts.all_text, &run);
+                    let run = squashed(run);
+                    let key = key_of(&*run);
+                    if chrome.is_none() {
+                        facts.text_keys.push(key);
+                    }
+                    let shared = chrome.is_some_and(|c| c.texts.contains(&key));
+                    all_text.add(&mut facts.all_text, &run, shared);
                     if let Some(link) = cx.link.as_mut() {
-                        link.parts.push(run);
+                        link.label.push(' ');
+                        link.label.push_str(&run);
                         continue;
                     }
-                    push_line(&mut facts.own_text, &run);
+                    if chrome.is_none() {
+                        push_line(&mut facts.own_text, &run);
+                    }
                     if let Some(heading) = cx.heading.as_mut() {
                         heading.push(' ');
                         heading.push_str(&run);
                     }
-                    if cx.navigation == 0 {
+                    if cx.navigation == 0 && chrome.is_none_or(|c| !c.runs.contains(&key)) {
                         let folded = fold(&run);
                         if folded.len() > 2 {
                             facts.content_runs.push(TextRun {
-                                hash: hash(&folded),
+                                hash: key,
                                 folded,
-                                text: run,
+                                text: run.into_owned(),
                             });
                         }
                     }
@@ -392,16 +452,19 @@ fn walk(
                 if frame.link
                     && let Some(link) = cx.link.take()
                 {
-                    let label = crate::fold::clip(
-                        &squash_whitespace(&link.parts.join(" ")),
-                        MAX_LABEL_CHARS,
-                    );
-                    facts.links.push(LinkFact {
-                        url: link.url,
-                        label,
-                        priority: link.priority,
-                        in_menu: link.in_menu,
-                    });
+                    let label = crate::fold::clip(&squashed(&link.label), MAX_LABEL_CHARS);
+                    let key = link_key(link.href, &label, &base);
+                    // A link the home page has too (same label, same target)
+                    // says nothing new and is queued already.
+                    if chrome.is_none_or(|c| !c.links.contains(&key)) {
+                        facts.links.push(LinkFact {
+                            url: base.join(link.href.trim()).ok(),
+                            label,
+                            priority: link.priority,
+                            in_menu: link.in_menu,
+                            key,
+                        });
+                    }
                 }
                 if frame.heading
                     && let Some(heading) = cx.heading.take()
@@ -415,6 +478,136 @@ fn walk(
         }
     }
     facts.title = squash_whitespace(&facts.title);
+}
+
+/// The key of a link: its label and its `href` as written, with as much of
+/// the base as resolving it needs (none for an absolute address, the origin
+/// for `/path`, the whole base for a relative one), so it is computed without
+/// resolving the link.
+fn link_key(href: &str, label: &str, base: &Url) -> u64 {
+    let href = href.trim();
+    let scope = if href.starts_with('/') {
+        &base[..url::Position::BeforePath]
+    } else if has_scheme(href) {
+        ""
+    } else {
+        base.as_str()
+    };
+    key_of((scope, href, label))
+}
+
+/// Whether `href` starts with a URL scheme (`https:`, `mailto:`).
+fn has_scheme(href: &str) -> bool {
+    let Some((scheme, _)) = href.split_once(':') else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// A 64-bit key for a text run or a link, for the sets that tell what pages
+/// share. Fixed seed: the same text gets the same key in every run.
+#[must_use]
+pub fn key_of(value: impl Hash) -> u64 {
+    foldhash::quality::FixedState::with_seed(0x7061_7564_6974).hash_one(value)
+}
+
+/// What a site's pages share: the home page's text runs and links (the chrome
+/// every page repeats), or the runs of the site's answer to an address that
+/// cannot exist (its "not found" page).
+#[derive(Debug, Clone, Default)]
+pub struct RunSet {
+    runs: foldhash::HashSet<u64>,
+    texts: foldhash::HashSet<u64>,
+    links: foldhash::HashSet<u64>,
+}
+
+impl RunSet {
+    /// What `facts` holds: the whole page when it was extracted without a
+    /// chrome; otherwise only what that chrome lacks.
+    #[must_use]
+    pub fn of(facts: &PageFacts) -> Self {
+        Self {
+            runs: facts.content_runs.iter().map(|r| r.hash).collect(),
+            texts: facts.text_keys.iter().copied().collect(),
+            links: facts.links.iter().map(|l| l.key).collect(),
+        }
+    }
+
+    /// Whether the set has this content run.
+    #[must_use]
+    pub fn has_run(&self, run: &TextRun) -> bool {
+        self.runs.contains(&run.hash)
+    }
+
+    /// Whether the set has this link (same label, same `href`).
+    #[must_use]
+    pub fn has_link(&self, link: &LinkFact) -> bool {
+        self.links.contains(&link.key)
+    }
+}
+
+/// The attributes the walk reads, found in one pass over an element's
+/// attribute list. Names are interned atoms, so each test compares integers;
+/// `Element::attr` would intern its argument (hash and table lookup) on every
+/// call, for every element of every page.
+#[derive(Default)]
+struct Attrs<'a> {
+    href: Option<&'a str>,
+    class: Option<&'a str>,
+    id: Option<&'a str>,
+    role: Option<&'a str>,
+    value: Option<&'a str>,
+    title: Option<&'a str>,
+    aria_label: Option<&'a str>,
+    alt: Option<&'a str>,
+    datetime: Option<&'a str>,
+    property: Option<&'a str>,
+    name: Option<&'a str>,
+    content: Option<&'a str>,
+}
+
+impl<'a> Attrs<'a> {
+    fn of(element: &'a scraper::node::Element) -> Self {
+        let mut attrs = Self::default();
+        for (name, value) in &element.attrs {
+            if name.ns != ns!() {
+                continue;
+            }
+            let local = &name.local;
+            let slot = if *local == local_name!("href") {
+                &mut attrs.href
+            } else if *local == local_name!("class") {
+                &mut attrs.class
+            } else if *local == local_name!("id") {
+                &mut attrs.id
+            } else if *local == local_name!("role") {
+                &mut attrs.role
+            } else if *local == local_name!("value") {
+                &mut attrs.value
+            } else if *local == local_name!("title") {
+                &mut attrs.title
+            } else if *local == local_name!("aria-label") {
+                &mut attrs.aria_label
+            } else if *local == local_name!("alt") {
+                &mut attrs.alt
+            } else if *local == local_name!("datetime") {
+                &mut attrs.datetime
+            } else if *local == local_name!("property") {
+                &mut attrs.property
+            } else if *local == local_name!("name") {
+                &mut attrs.name
+            } else if *local == local_name!("content") {
+                &mut attrs.content
+            } else {
+                continue;
+            };
+            slot.get_or_insert(value);
+        }
+        attrs
+    }
 }
 
 fn is_date_meta(key: &str) -> bool {
@@ -474,12 +667,6 @@ fn is_navigation(name: &str, class: Option<&str>, id: Option<&str>, role: Option
     matches!(name, "div" | "ul" | "section" | "td" | "table") && (marks(class) || marks(id))
 }
 
-fn hash(text: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,7 +680,7 @@ mod tests {
         let html = r#"<nav><a href="/x" title="Giới thiệu">Intro</a>
             <a href="index.php?cat=12"><img src="i.png" alt="Thủ tục hành chính"></a></nav>
             <p>Nội dung <a href="c.html" aria-label="Liên hệ"></a></p>"#;
-        let f = extract(html, &base(), &SelectorSet::default(), &[]);
+        let f = extract(html, &base(), &SelectorSet::default(), &[], None);
         assert_eq!(f.links.len(), 3);
         assert_eq!(f.links[0].label, "Giới thiệu Intro");
         assert_eq!(
@@ -510,7 +697,7 @@ mod tests {
     fn headings_scripts_and_title() {
         let html = "<html><head><title> Sở  Tư pháp </title><script>var x='Hỏi đáp'</script></head>\
                     <body><h2>Công khai <a href='/n'>ngân sách</a></h2><style>p{}</style></body></html>";
-        let f = extract(html, &base(), &SelectorSet::default(), &[]);
+        let f = extract(html, &base(), &SelectorSet::default(), &[], None);
         assert_eq!(f.title, "Sở Tư pháp");
         assert_eq!(f.headings, vec!["Công khai"]);
         assert!(!f.all_text.contains("Hỏi đáp"));
@@ -518,9 +705,42 @@ mod tests {
     }
 
     #[test]
+    fn what_a_page_shares_with_the_chrome_is_left_out() {
+        let menu = "<nav><a href='/gioi-thieu'>Giới thiệu</a><a href='/lien-he'>Liên hệ</a></nav>";
+        let footer = "<footer><p>Điện thoại:</p><p>Bản quyền</p><p>Sở Mẫu</p></footer>";
+        let home = extract(
+            &format!("{menu}<p>Trang chủ</p>{footer}"),
+            &base(),
+            &SelectorSet::default(),
+            &[],
+            None,
+        );
+        let chrome = RunSet::of(&home);
+        let page = format!(
+            "{menu}<h1>Liên hệ</h1><p>Địa chỉ: 12 Đường Thử</p><a href='/lien-he'>Liên hệ ngay</a>{footer}<p>0208 3855 724</p>"
+        );
+        let f = extract(&page, &base(), &SelectorSet::default(), &[], Some(&chrome));
+        // Only the link whose label differs from the home page's is kept.
+        assert_eq!(f.links.len(), 1);
+        assert_eq!(f.links[0].label, "Liên hệ ngay");
+        // The page's own runs, with the shared run on either side of each; a
+        // gap line where shared runs were left out.
+        assert_eq!(
+            f.all_text,
+            "Liên hệ\nĐịa chỉ: 12 Đường Thử\nLiên hệ ngay\nĐiện thoại:\n\u{1f}\nSở Mẫu\n0208 3855 724"
+        );
+        assert!(
+            f.own_text.is_empty(),
+            "only the home page is searched whole"
+        );
+        let runs: Vec<&str> = f.content_runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(runs, ["Liên hệ", "Địa chỉ: 12 Đường Thử", "0208 3855 724"]);
+    }
+
+    #[test]
     fn base_href_resolves_links() {
         let html = "<html><head><base href='http://so.example.gov.vn/portal/'></head><body><a href='tin-tuc'>Tin</a></body></html>";
-        let f = extract(html, &base(), &SelectorSet::default(), &[]);
+        let f = extract(html, &base(), &SelectorSet::default(), &[], None);
         assert_eq!(
             f.links[0].url.as_ref().unwrap().as_str(),
             "http://so.example.gov.vn/portal/tin-tuc"
@@ -535,7 +755,7 @@ mod tests {
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         );
-        let f = extract(&html, &base(), &SelectorSet::default(), &[]);
+        let f = extract(&html, &base(), &SelectorSet::default(), &[], None);
         assert_eq!(f.links.len(), 1, "the menu before the nest survives");
     }
 
@@ -560,6 +780,7 @@ mod tests {
             &base(),
             &sel,
             &[],
+            None,
         );
         assert_eq!(f.selector_hits, vec![0]);
     }

@@ -6,6 +6,8 @@
 //! with one space on each side, so a plain substring search for a folded needle
 //! (also padded) only ever matches whole words.
 
+use std::borrow::Cow;
+
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Folds `text` for matching: NFD, diacritics dropped, `đ`→`d`, lower case,
@@ -25,47 +27,133 @@ pub fn fold_dropping_d_stroke(text: &str) -> String {
 }
 
 fn fold_with(text: &str, d_stroke: char) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(' ');
-    let mut pending_space = false;
-    let mut push = |c: char, out: &mut String| {
-        if c.is_alphanumeric() {
-            if pending_space && !out.ends_with(' ') {
-                out.push(' ');
-            }
-            pending_space = false;
-            if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.extend(c.to_lowercase());
-            }
-        } else {
-            pending_space = true;
-        }
+    let mut out = Folded {
+        text: String::with_capacity(text.len() + 2),
+        at_space: true,
+        pending_space: false,
     };
-    for c in text.chars() {
+    out.text.push(' ');
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
         // ASCII needs no decomposition: the fast path for most of a page.
-        if c.is_ascii() {
-            push(c, &mut out);
+        if byte.is_ascii() {
+            if byte.is_ascii_alphanumeric() {
+                out.letter(char::from(byte.to_ascii_lowercase()));
+            } else {
+                out.pending_space = true;
+            }
+            i += 1;
             continue;
         }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
         if c == 'đ' || c == 'Đ' {
             if d_stroke != '\0' {
-                push(d_stroke, &mut out);
+                out.letter(d_stroke);
             }
             continue;
         }
-        // Canonical decomposition, marks dropped: their order does not matter.
-        decompose_canonical(c, |d| {
-            if !is_combining_mark(d) {
-                push(d, &mut out);
+        match latin_fold(c) {
+            Some(LatinFold::Letter(folded)) => out.letter(char::from(folded)),
+            Some(LatinFold::Break) => out.pending_space = true,
+            None => {
+                // Canonical decomposition, marks dropped: their order does not matter.
+                decompose_canonical(c, |d| {
+                    if is_combining_mark(d) {
+                    } else if d.is_alphanumeric() {
+                        for lower in d.to_lowercase() {
+                            out.letter(lower);
+                        }
+                    } else {
+                        out.pending_space = true;
+                    }
+                });
             }
-        });
+        }
     }
-    if !out.ends_with(' ') {
-        out.push(' ');
+    if !out.at_space {
+        out.text.push(' ');
     }
-    out
+    out.text
+}
+
+/// Folded text being written: words separated by single spaces.
+struct Folded {
+    text: String,
+    /// The text ends with a space.
+    at_space: bool,
+    /// A word break was seen since the last letter.
+    pending_space: bool,
+}
+
+impl Folded {
+    fn letter(&mut self, c: char) {
+        if self.pending_space && !self.at_space {
+            self.text.push(' ');
+        }
+        self.pending_space = false;
+        self.text.push(c);
+        self.at_space = false;
+    }
+}
+
+/// What a Latin letter with diacritics folds to, when that is one ASCII
+/// letter or digit, or a word break.
+#[derive(Clone, Copy)]
+enum LatinFold {
+    Letter(u8),
+    Break,
+}
+
+/// Code points of Latin-1, Latin Extended-A and -B.
+const LATIN_EXTENDED: std::ops::Range<u32> = 0x80..0x250;
+/// Code points of Latin Extended Additional, where Vietnamese letters with
+/// two marks (ạ … ỹ) live.
+const LATIN_ADDITIONAL: std::ops::Range<u32> = 0x1E00..0x1F00;
+
+/// The folding of `c` from a table built once, for the non-ASCII letters of
+/// Vietnamese text: canonical decomposition costs two hash lookups per
+/// character, and a page has tens of thousands of them. `None` for any other
+/// character, or one that does not fold to a single ASCII character.
+fn latin_fold(c: char) -> Option<LatinFold> {
+    static TABLE: std::sync::LazyLock<Vec<Option<LatinFold>>> = std::sync::LazyLock::new(|| {
+        LATIN_EXTENDED
+            .chain(LATIN_ADDITIONAL)
+            .map(|code| char::from_u32(code).and_then(fold_slowly))
+            .collect()
+    });
+    let code = u32::from(c);
+    let index = if LATIN_EXTENDED.contains(&code) {
+        code - LATIN_EXTENDED.start
+    } else if LATIN_ADDITIONAL.contains(&code) {
+        code - LATIN_ADDITIONAL.start + LATIN_EXTENDED.len() as u32
+    } else {
+        return None;
+    };
+    TABLE.get(usize::try_from(index).ok()?).copied().flatten()
+}
+
+/// What [`fold_with`] makes of one character, by canonical decomposition, when
+/// that is a single ASCII letter or digit or only a word break.
+fn fold_slowly(c: char) -> Option<LatinFold> {
+    let mut letters = String::new();
+    let mut breaks = false;
+    decompose_canonical(c, |d| {
+        if is_combining_mark(d) {
+        } else if d.is_alphanumeric() {
+            letters.extend(d.to_lowercase());
+        } else {
+            breaks = true;
+        }
+    });
+    match (letters.as_bytes(), breaks) {
+        ([], true) => Some(LatinFold::Break),
+        ([letter], false) if letter.is_ascii_alphanumeric() => Some(LatinFold::Letter(*letter)),
+        _ => None,
+    }
 }
 
 /// Folds a URL into its words, one string per path segment and query value,
@@ -110,13 +198,24 @@ fn percent_decode(raw: &str) -> String {
 /// evidence shown to people.
 #[must_use]
 pub fn squash_whitespace(text: &str) -> String {
+    squashed(text).into_owned()
+}
+
+/// Like [`squash_whitespace`], but borrows `text` when it needs no change,
+/// as most text runs of a page do.
+#[must_use]
+pub fn squashed(text: &str) -> Cow<'_, str> {
     let text = text.trim();
-    let plain = !text.contains("  ")
-        && !text
-            .bytes()
-            .any(|b| matches!(b, b'\n' | b'\t' | b'\r' | 0x0c));
-    if plain {
-        return text.to_owned();
+    // One pass without early exit, so the compiler can vectorise it: any
+    // control character or double space sends the text the slow way.
+    let mut previous = 0u8;
+    let mut unusual = false;
+    for &byte in text.as_bytes() {
+        unusual |= byte < b' ' || (byte == b' ' && previous == b' ');
+        previous = byte;
+    }
+    if !unusual {
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
@@ -125,7 +224,7 @@ pub fn squash_whitespace(text: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Shortens `text` to at most `max` characters, adding an ellipsis when cut.
@@ -149,6 +248,35 @@ mod tests {
         assert_eq!(fold("LÃNH ĐẠO SỞ"), " lanh dao so ");
         assert_eq!(fold("Hỏi – Đáp"), " hoi dap ");
         assert_eq!(fold("  Tin tức - Sự kiện  "), " tin tuc su kien ");
+    }
+
+    #[test]
+    fn latin_table_folds_as_decomposition_does() {
+        // Decomposition, marks dropped, letters lowered, anything else a
+        // word break: what the table must agree with.
+        let reference = |c: char| {
+            let mut out = String::new();
+            decompose_canonical(c, |d| {
+                if is_combining_mark(d) {
+                } else if d.is_alphanumeric() {
+                    out.extend(d.to_lowercase());
+                } else if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            });
+            format!(" a{out}b ").replace("  ", " ")
+        };
+        for code in LATIN_EXTENDED.chain(LATIN_ADDITIONAL) {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            if c == 'đ' || c == 'Đ' {
+                continue;
+            }
+            assert_eq!(fold(&format!("a{c}b")), reference(c), "{c:?}");
+        }
+        assert_eq!(fold("ỹ"), " y ");
+        assert_eq!(fold("a©b"), " a b ");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! link text are compiled into a single Aho-Corasick automaton, so a page is
 //! scanned once however many items the checklist has.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Matches looked at per search at most.
 const MAX_MATCHES: usize = 10_000;
@@ -83,8 +83,14 @@ impl NeedleSetBuilder {
     #[must_use]
     pub fn build(self) -> NeedleSet {
         let automaton = (!self.needles.is_empty()).then(|| {
+            // Every needle starts with the padding space, so a prefilter on
+            // start bytes would stop at every word: none. A full DFA is the
+            // fastest automaton for overlapping search, and folded text uses
+            // few distinct bytes, so it stays small.
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .prefilter(false)
                 .build(&self.needles)
                 .expect("checklist needles compile")
         });

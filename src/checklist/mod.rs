@@ -9,6 +9,7 @@ pub mod model;
 use std::str::FromStr;
 
 use jiff::civil::Date;
+use markup5ever::LocalName;
 use regex::Regex;
 use scraper::Selector;
 
@@ -68,12 +69,15 @@ pub struct Checklist {
 pub struct SelectorSet {
     /// Every selector, in checklist order.
     pub signals: Vec<SelectorSignal>,
-    by_tag: std::collections::HashMap<String, Vec<usize>>,
+    /// Selectors by subject element name. Names are interned atoms, as in the
+    /// DOM, so a lookup compares integers, not strings; a checklist has a
+    /// dozen tags at most, so a list beats a hash map.
+    by_tag: Vec<(LocalName, Vec<usize>)>,
     any_tag: Vec<usize>,
     /// Per selector, an attribute its subject must carry (`[href^=mailto:]`
     /// needs `href`): elements without it are skipped before the costlier
     /// full match.
-    required_attr: Vec<Option<String>>,
+    required_attr: Vec<Option<LocalName>>,
 }
 
 impl SelectorSet {
@@ -87,11 +91,14 @@ impl SelectorSet {
         set.required_attr = set
             .signals
             .iter()
-            .map(|s| subject_attr(&s.source))
+            .map(|s| subject_attr(&s.source).map(|a| LocalName::from(a.as_str())))
             .collect();
         for (i, s) in set.signals.iter().enumerate() {
-            match subject_tag(&s.source) {
-                Some(tag) => set.by_tag.entry(tag).or_default().push(i),
+            match subject_tag(&s.source).map(|t| LocalName::from(t.as_str())) {
+                Some(tag) => match set.by_tag.iter_mut().find(|(t, _)| *t == tag) {
+                    Some((_, list)) => list.push(i),
+                    None => set.by_tag.push((tag, vec![i])),
+                },
                 None => set.any_tag.push(i),
             }
         }
@@ -104,14 +111,16 @@ impl SelectorSet {
     pub fn could_match(&self, index: usize, element: &scraper::node::Element) -> bool {
         self.required_attr
             .get(index)
-            .and_then(Option::as_deref)
-            .is_none_or(|attr| element.attr(attr).is_some())
+            .and_then(Option::as_ref)
+            .is_none_or(|attr| element.attrs.iter().any(|(name, _)| name.local == *attr))
     }
 
     /// Indexes of the selectors that could match an element named `tag`.
-    pub fn candidates<'a>(&'a self, tag: &str) -> impl Iterator<Item = usize> + 'a {
+    pub fn candidates<'a>(&'a self, tag: &LocalName) -> impl Iterator<Item = usize> + 'a {
         self.by_tag
-            .get(tag)
+            .iter()
+            .find(|(t, _)| t == tag)
+            .map(|(_, list)| list)
             .into_iter()
             .flatten()
             .chain(&self.any_tag)

@@ -240,7 +240,11 @@ impl Fetcher {
                 body: Body::Skipped,
             });
         }
-        let mut bytes = Vec::new();
+        // Sized once from Content-Length (within the cap), not grown by doubling.
+        let expected = response.content_length().unwrap_or(0);
+        let mut bytes = Vec::with_capacity(
+            usize::try_from(expected).map_or(0, |n| n.min(self.config.max_body_bytes)),
+        );
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if bytes.len() + chunk.len() > self.config.max_body_bytes {
                 return Err(FetchFailure::http(
@@ -261,7 +265,7 @@ impl Fetcher {
                         format!("empty body at {url}"),
                     ));
                 }
-                Body::Html(decode_html(&bytes, content_type.as_deref()))
+                Body::Html(decode_html(bytes, content_type.as_deref()))
             }
         };
         Ok(Fetched {

@@ -14,8 +14,7 @@ use jiff::civil::Date;
 use url::Url;
 
 pub use observe::{
-    DirectHit, LinkHit, MAX_LABEL_WORDS, PageContext, PageObservation, PageVerdict, RunSet,
-    observe_page,
+    DirectHit, LinkHit, MAX_LABEL_WORDS, PageContext, PageObservation, PageVerdict, observe_page,
 };
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};

@@ -2,16 +2,13 @@
 //! show, which links point to items, and the newest date it carries. Pure and
 //! synchronous: it runs on a blocking thread next to the HTML parse.
 
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use jiff::civil::Date;
 use url::Url;
 
 use crate::checklist::{Checklist, ItemIndex};
 use crate::crawl::{Scope, normalize};
 use crate::dates::{dates_in, parse_structured};
-use crate::extract::{LinkFact, PageFacts, TextRun};
+use crate::extract::{LinkFact, PageFacts, RunSet, TextRun};
 use crate::fold::{clip, fold};
 use crate::page::{Page, PageOutcome};
 
@@ -25,29 +22,6 @@ const PLACEHOLDER_MAX_CHARS: usize = 600;
 const EMPTY_MAX_CHARS: usize = 20;
 /// Characters of matched text kept as evidence.
 pub(super) const EVIDENCE_CHARS: usize = 160;
-
-/// A set of text runs: the home page's (chrome shared by every page), or the
-/// site's answer to an address that cannot exist (its "not found" page).
-#[derive(Debug, Clone, Default)]
-pub struct RunSet {
-    runs: HashSet<u64>,
-    links: HashSet<u64>,
-}
-
-impl RunSet {
-    /// The runs of a page's content.
-    #[must_use]
-    pub fn of(facts: &PageFacts) -> Self {
-        Self {
-            runs: facts.content_runs.iter().map(|r| r.hash).collect(),
-            links: facts.links.iter().map(link_key).collect(),
-        }
-    }
-
-    fn contains(&self, run: &TextRun) -> bool {
-        self.runs.contains(&run.hash)
-    }
-}
 
 /// What a page is judged against besides the checklist.
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +148,7 @@ fn judge_content(
     let own: Vec<&TextRun> = facts
         .content_runs
         .iter()
-        .filter(|r| !chrome.contains(r))
+        .filter(|r| !chrome.has_run(r))
         .collect();
     let own_chars: usize = own.iter().map(|r| r.folded.trim().chars().count()).sum();
     if own_chars < PLACEHOLDER_MAX_CHARS {
@@ -192,7 +166,7 @@ fn judge_content(
     }
     if let Some(not_found) = not_found
         && !own.is_empty()
-        && own.iter().all(|r| not_found.contains(r))
+        && own.iter().all(|r| not_found.has_run(r))
     {
         return PageVerdict::Placeholder(
             "the page is the site's generic “not found” page (answered with 200)".into(),
@@ -207,7 +181,7 @@ fn newest_date(facts: &PageFacts, chrome: Option<&RunSet>, as_of: Date) -> Optio
     let written = facts
         .content_runs
         .iter()
-        .filter(|r| chrome.is_none_or(|c| !c.contains(r)))
+        .filter(|r| chrome.is_none_or(|c| !c.has_run(r)))
         .flat_map(|r| dates_in(&r.text));
     let structured = facts
         .structured_dates
@@ -246,7 +220,7 @@ fn direct_hits(
         Some(chrome) => facts
             .content_runs
             .iter()
-            .filter(|r| !chrome.contains(r))
+            .filter(|r| !chrome.has_run(r))
             .map(|r| r.folded.as_str())
             .collect(),
     };
@@ -313,7 +287,7 @@ fn fold_links<'a>(facts: &'a PageFacts, chrome: Option<&RunSet>) -> Vec<FoldedLi
         .links
         .iter()
         // A link the home page has too (same label, same target) says nothing new.
-        .filter(|link| chrome.is_none_or(|c| !c.links.contains(&link_key(link))))
+        .filter(|link| chrome.is_none_or(|c| !c.has_link(link)))
         .map(|link| {
             let folded = fold(&link.label);
             let menu_like = folded.split_whitespace().count() <= MAX_LABEL_WORDS;
@@ -324,13 +298,6 @@ fn fold_links<'a>(facts: &'a PageFacts, chrome: Option<&RunSet>) -> Vec<FoldedLi
             }
         })
         .collect()
-}
-
-fn link_key(link: &LinkFact) -> u64 {
-    let mut h = DefaultHasher::new();
-    link.label.hash(&mut h);
-    link.url.as_ref().map(Url::as_str).hash(&mut h);
-    h.finish()
 }
 
 fn link_hits(checklist: &Checklist, links: &[FoldedLink<'_>], scope: &Scope) -> Vec<LinkHit> {
