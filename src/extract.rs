@@ -116,9 +116,9 @@ pub fn extract(
 /// tags (void elements, self-closing tags, comments and raw-text elements
 /// handled), or `None` if it never does.
 fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
-    const VOID: [&str; 14] = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-        "source", "track", "wbr",
+    const VOID: [&[u8]; 14] = [
+        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
+        b"param", b"source", b"track", b"wbr",
     ];
     let bytes = html.as_bytes();
     let mut depth = 0usize;
@@ -140,18 +140,26 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
             continue;
         }
         let name = &html[name_start..name_start + name_len];
-        let is = |tag: &str| name.eq_ignore_ascii_case(tag);
-        let tag_end = html[name_start..]
-            .find('>')
-            .map_or(bytes.len(), |e| name_start + e);
+        // Lower-cased into a small buffer (longer names are none of ours),
+        // so the tests below are a jump on length and a short compare.
+        let mut lower = [0u8; 8];
+        let short = name_len <= lower.len();
+        if short {
+            for (l, b) in lower.iter_mut().zip(name.bytes()) {
+                *l = b.to_ascii_lowercase();
+            }
+        }
+        let lower = &lower[..if short { name_len } else { 0 }];
+        let tag_end =
+            memchr::memchr(b'>', &bytes[name_start..]).map_or(bytes.len(), |e| name_start + e);
         let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
         i = tag_end.min(bytes.len());
         if closing {
             depth = depth.saturating_sub(1);
-        } else if ["script", "style", "textarea", "title"].into_iter().any(is) {
+        } else if matches!(lower, b"script" | b"style" | b"textarea" | b"title") {
             let close = format!("</{name}");
             i = find_ascii_ci(&html[i..], &close).map_or(bytes.len(), |e| i + e);
-        } else if !self_closing && !VOID.into_iter().any(is) {
+        } else if !self_closing && !VOID.contains(&lower) {
             depth += 1;
             if depth > limit {
                 return Some(start);
@@ -162,10 +170,18 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
 }
 
 fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let first = *needle.first()?;
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .find(|&at| {
+        haystack
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// What an open element contributes to the context of the text inside it.
