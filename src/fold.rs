@@ -230,7 +230,8 @@ pub fn squashed(text: &str) -> Cow<'_, str> {
 /// Shortens `text` to at most `max` characters, adding an ellipsis when cut.
 #[must_use]
 pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    // No more bytes than `max` means no more characters either.
+    if text.len() <= max || text.chars().count() <= max {
         return text.to_owned();
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();

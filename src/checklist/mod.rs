@@ -75,9 +75,9 @@ pub struct SelectorSet {
     by_tag: Vec<(LocalName, Vec<usize>)>,
     any_tag: Vec<usize>,
     /// Per selector, an attribute its subject must carry (`[href^=mailto:]`
-    /// needs `href`): elements without it are skipped before the costlier
-    /// full match.
-    required_attr: Vec<Option<LocalName>>,
+    /// needs `href`) and a quick test of its value: elements that fail it
+    /// are skipped before the costlier full match.
+    required_attr: Vec<Option<(LocalName, Option<ValueTest>)>>,
 }
 
 impl SelectorSet {
@@ -91,7 +91,10 @@ impl SelectorSet {
         set.required_attr = set
             .signals
             .iter()
-            .map(|s| subject_attr(&s.source).map(|a| LocalName::from(a.as_str())))
+            .map(|s| {
+                subject_attr(&s.source)
+                    .map(|a| (LocalName::from(a.as_str()), subject_value_test(&s.source)))
+            })
             .collect();
         for (i, s) in set.signals.iter().enumerate() {
             match subject_tag(&s.source).map(|t| LocalName::from(t.as_str())) {
@@ -112,7 +115,11 @@ impl SelectorSet {
         self.required_attr
             .get(index)
             .and_then(Option::as_ref)
-            .is_none_or(|attr| element.attrs.iter().any(|(name, _)| name.local == *attr))
+            .is_none_or(|(attr, test)| {
+                element.attrs.iter().any(|(name, value)| {
+                    name.local == *attr && test.as_ref().is_none_or(|t| t.passes(value))
+                })
+            })
     }
 
     /// Indexes of the selectors that could match an element named `tag`.
@@ -150,6 +157,77 @@ fn subject_attr(selector: &str) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
         .collect();
     (!name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
+/// A quick test of the value of the attribute a selector's subject requires.
+/// It compares ASCII case-insensitively, so it accepts everything the
+/// selector does (HTML matches some attributes, such as `type`, without
+/// case) and turns most other elements away before the full match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ValueTest {
+    Equals(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+}
+
+impl ValueTest {
+    fn passes(&self, value: &str) -> bool {
+        let value = value.as_bytes();
+        match self {
+            Self::Equals(want) => value.eq_ignore_ascii_case(want.as_bytes()),
+            Self::Prefix(want) => value
+                .get(..want.len())
+                .is_some_and(|v| v.eq_ignore_ascii_case(want.as_bytes())),
+            Self::Suffix(want) => value
+                .len()
+                .checked_sub(want.len())
+                .is_some_and(|start| value[start..].eq_ignore_ascii_case(want.as_bytes())),
+            Self::Contains(want) => value
+                .windows(want.len())
+                .any(|w| w.eq_ignore_ascii_case(want.as_bytes())),
+        }
+    }
+}
+
+/// The value test of the first attribute selector of the last compound of
+/// `selector` (`a[href^='mailto:']` → starts with `mailto:`), for the
+/// operators `=`, `^=`, `$=` and `*=` with a non-empty value; `None` otherwise.
+fn subject_value_test(selector: &str) -> Option<ValueTest> {
+    subject_attr(selector)?;
+    let mut depth = 0usize;
+    let mut last_start = 0usize;
+    for (i, c) in selector.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            ' ' | '>' | '+' | '~' if depth == 0 => last_start = i + 1,
+            _ => {}
+        }
+    }
+    let compound = &selector[last_start..];
+    let inside = &compound[compound.find('[')? + 1..];
+    let after_name = inside
+        .trim_start()
+        .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .trim_start();
+    let (operator, rest) = after_name.split_at(after_name.find('=')?);
+    let rest = rest[1..].trim_start();
+    let value = match rest.chars().next()? {
+        quote @ ('\'' | '"') => &rest[1..rest[1..].find(quote)? + 1],
+        _ => &rest[..rest.find(|c: char| c.is_whitespace() || c == ']')?],
+    };
+    if value.is_empty() || value.contains('\\') {
+        return None;
+    }
+    let value = value.to_owned();
+    match operator.trim() {
+        "" => Some(ValueTest::Equals(value)),
+        "^" => Some(ValueTest::Prefix(value)),
+        "$" => Some(ValueTest::Suffix(value)),
+        "*" => Some(ValueTest::Contains(value)),
+        _ => None,
+    }
 }
 
 /// The element name the last compound of `selector` requires (`form
@@ -451,7 +529,36 @@ impl Checklist {
 
 #[cfg(test)]
 mod tests {
-    use super::{subject_attr, subject_tag};
+    use super::{ValueTest, subject_attr, subject_tag, subject_value_test};
+
+    #[test]
+    fn subject_value_tests() {
+        let test = |s: &str| subject_value_test(s);
+        assert_eq!(
+            test("a[href^='mailto:']"),
+            Some(ValueTest::Prefix("mailto:".into()))
+        );
+        assert_eq!(
+            test("form input[name=q]"),
+            Some(ValueTest::Equals("q".into()))
+        );
+        assert_eq!(
+            test("[title*='cỡ chữ']"),
+            Some(ValueTest::Contains("cỡ chữ".into()))
+        );
+        assert_eq!(
+            test("img[src$=\".png\" i]"),
+            Some(ValueTest::Suffix(".png".into()))
+        );
+        assert_eq!(test("a[class~=menu]"), None);
+        assert_eq!(test("img[alt]"), None);
+        assert_eq!(test("a[href^='']"), None);
+        assert!(ValueTest::Prefix("mailto:".into()).passes("MAILTO:a@b.vn"));
+        assert!(!ValueTest::Prefix("mailto:".into()).passes("/lien-he"));
+        assert!(ValueTest::Contains("print=1".into()).passes("/a?print=1"));
+        assert!(ValueTest::Suffix(".png".into()).passes("logo.PNG"));
+        assert!(!ValueTest::Suffix("long.png".into()).passes("a.png"));
+    }
 
     #[test]
     fn subject_attrs() {
