@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::checklist::SelectorSet;
 use crate::crawl::LinkPriority;
-use crate::fold::{fold, squash_whitespace, squashed};
+use crate::fold::{find_ascii_ci, fold, squash_whitespace, squashed};
 
 /// Links taken from one page at most; the rest are ignored.
 pub const MAX_LINKS_PER_PAGE: usize = 5_000;
@@ -167,21 +167,6 @@ fn overly_nested_at(html: &str, limit: usize) -> Option<usize> {
         }
     }
     None
-}
-
-fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    let first = *needle.first()?;
-    memchr::memchr2_iter(
-        first.to_ascii_lowercase(),
-        first.to_ascii_uppercase(),
-        haystack,
-    )
-    .find(|&at| {
-        haystack
-            .get(at..at + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-    })
 }
 
 /// What an open element contributes to the context of the text inside it.

@@ -37,19 +37,36 @@ fn fold_with(text: &str, d_stroke: char) -> String {
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
         // ASCII needs no decomposition: the fast path for most of a page.
+        // A run of ASCII letters and digits is copied in one go.
+        if byte.is_ascii_alphanumeric() {
+            let end = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .map_or(bytes.len(), |n| i + n);
+            out.word(&text[i..end]);
+            i = end;
+            continue;
+        }
         if byte.is_ascii() {
-            if byte.is_ascii_alphanumeric() {
-                out.letter(char::from(byte.to_ascii_lowercase()));
-            } else {
-                out.pending_space = true;
-            }
+            out.pending_space = true;
             i += 1;
             continue;
         }
-        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
-            break;
+        // `text` is valid UTF-8: decode the sequence by hand.
+        let next = |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or(0x80) & 0x3F);
+        let (code, width) = match byte {
+            0xC0..=0xDF => ((u32::from(byte & 0x1F) << 6) | next(1), 2),
+            0xE0..=0xEF => ((u32::from(byte & 0x0F) << 12) | (next(1) << 6) | next(2), 3),
+            _ => (
+                (u32::from(byte & 0x07) << 18) | (next(1) << 12) | (next(2) << 6) | next(3),
+                4,
+            ),
         };
-        i += c.len_utf8();
+        i += width;
+        let Some(c) = char::from_u32(code) else {
+            out.pending_space = true;
+            continue;
+        };
         if c == 'đ' || c == 'Đ' {
             if d_stroke != '\0' {
                 out.letter(d_stroke);
@@ -90,6 +107,20 @@ struct Folded {
 }
 
 impl Folded {
+    /// ASCII letters and digits, lowered.
+    #[inline]
+    fn word(&mut self, word: &str) {
+        if self.pending_space && !self.at_space {
+            self.text.push(' ');
+        }
+        self.pending_space = false;
+        let from = self.text.len();
+        self.text.push_str(word);
+        self.text[from..].make_ascii_lowercase();
+        self.at_space = false;
+    }
+
+    #[inline]
     fn letter(&mut self, c: char) {
         if self.pending_space && !self.at_space {
             self.text.push(' ');
@@ -227,6 +258,23 @@ pub fn squashed(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Where `needle` first occurs in `haystack`, ASCII case-insensitively.
+#[must_use]
+pub fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let first = *needle.first()?;
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .find(|&at| {
+        haystack
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
+}
+
 /// Shortens `text` to at most `max` characters, adding an ellipsis when cut.
 #[must_use]
 pub fn clip(text: &str, max: usize) -> String {
@@ -278,6 +326,44 @@ mod tests {
         }
         assert_eq!(fold("ỹ"), " y ");
         assert_eq!(fold("a©b"), " a b ");
+    }
+
+    #[test]
+    fn byte_level_folding_matches_folding_by_characters() {
+        // The plain definition: decompose, drop marks, lower, break on the rest.
+        let reference = |text: &str| {
+            let mut words = String::new();
+            for c in text.chars() {
+                if c == 'đ' || c == 'Đ' {
+                    words.push('d');
+                    continue;
+                }
+                decompose_canonical(c, |d| {
+                    if is_combining_mark(d) {
+                    } else if d.is_alphanumeric() {
+                        words.extend(d.to_lowercase());
+                    } else {
+                        words.push(' ');
+                    }
+                });
+            }
+            let words: Vec<&str> = words.split_whitespace().collect();
+            if words.is_empty() {
+                " ".to_owned()
+            } else {
+                format!(" {} ", words.join(" "))
+            }
+        };
+        for text in [
+            "Thủ tục HÀNH CHÍNH, năm 2026!",
+            "Đường dây nóng: 0208.3855.724 — ĐT/Fax",
+            "Ångström 東京 🙂 Ωmega naïve\u{301}x",
+            "x\u{10FFFF}y\u{80}z ß İ",
+            "",
+            "   ",
+        ] {
+            assert_eq!(fold(text), reference(text), "{text:?}");
+        }
     }
 
     #[test]

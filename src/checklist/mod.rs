@@ -16,6 +16,7 @@ use scraper::Selector;
 pub use load::{builtin_names, load, load_builtin, load_path};
 pub use matcher::{ItemIndex, NeedleHit, NeedleSet, NeedleSetBuilder};
 
+use crate::fold::find_ascii_ci;
 use crate::target::SiteKind;
 
 /// Placeholder phrases every checklist knows, folded by the loader.
@@ -172,8 +173,8 @@ enum ValueTest {
 }
 
 impl ValueTest {
-    fn passes(&self, value: &str) -> bool {
-        let value = value.as_bytes();
+    fn passes(&self, text: &str) -> bool {
+        let value = text.as_bytes();
         match self {
             Self::Equals(want) => value.eq_ignore_ascii_case(want.as_bytes()),
             Self::Prefix(want) => value
@@ -183,9 +184,7 @@ impl ValueTest {
                 .len()
                 .checked_sub(want.len())
                 .is_some_and(|start| value[start..].eq_ignore_ascii_case(want.as_bytes())),
-            Self::Contains(want) => value
-                .windows(want.len())
-                .any(|w| w.eq_ignore_ascii_case(want.as_bytes())),
+            Self::Contains(want) => find_ascii_ci(text, want).is_some(),
         }
     }
 }

@@ -265,7 +265,7 @@ impl Fetcher {
                         format!("empty body at {url}"),
                     ));
                 }
-                Body::Html(decode_html(bytes, content_type.as_deref()))
+                Body::Html(decode_html(&bytes, content_type.as_deref()))
             }
         };
         Ok(Fetched {
