@@ -416,10 +416,10 @@ fn bare_parse_seconds(pages: usize) -> (f64, f64) {
     (spent / (2 * bodies.len()) as f64, average_kb)
 }
 
-/// Thread CPU seconds per item of `work` over `items`: the fastest of three
+/// Thread CPU seconds per item of `work` over `items`: the fastest of five
 /// rounds, so a noisy neighbour on a shared machine inflates it less.
 fn per_page<T>(items: &[T], mut work: impl FnMut(&T)) -> f64 {
-    (0..3)
+    (0..5)
         .map(|_| {
             let start = thread_cpu_seconds();
             items.iter().for_each(&mut work);

@@ -277,9 +277,10 @@ fn walk(
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Element(element) => {
-                    let name = element.name();
+                    let tag = Tag::of(&element.name.local);
                     let attrs = Attrs::of(element);
-                    if name == "base"
+                    let marks = Marks::of(attrs.class) | Marks::of(attrs.id);
+                    if tag == Tag::Base
                         && !base_seen
                         && let Some(href) = attrs.href
                     {
@@ -300,31 +301,31 @@ fn walk(
                         }
                     }
                     let mut frame = Frame::default();
-                    if matches!(name, "script" | "style" | "noscript" | "template" | "svg") {
+                    if tag == Tag::Hidden {
                         frame.hidden = true;
                         cx.hidden += 1;
                     }
-                    if name == "title" && cx.title == 0 && facts.title.is_empty() {
+                    if tag == Tag::Title && cx.title == 0 && facts.title.is_empty() {
                         frame.title = true;
                         cx.title += 1;
                     }
-                    if is_navigation(name, attrs.class, attrs.id, attrs.role) {
+                    if is_navigation(tag, marks, attrs.role) {
                         frame.navigation = true;
                         cx.navigation += 1;
                     }
-                    if is_footer(name, attrs.class, attrs.id, attrs.role) {
+                    if is_footer(tag, marks, attrs.role) {
                         frame.footer = true;
                         cx.footer += 1;
                     }
-                    if is_menu(name, attrs.class, attrs.id, attrs.role) {
+                    if is_menu(tag, marks, attrs.role) {
                         frame.menu = true;
                         cx.menu += 1;
                     }
                     // "Liên kết website" is often a <select> whose options hold
                     // other agencies' addresses: those are links too.
-                    let target = match name {
-                        "a" => attrs.href,
-                        "option" => attrs
+                    let target = match tag {
+                        Tag::A => attrs.href,
+                        Tag::Option => attrs
                             .value
                             .filter(|v| v.starts_with("http://") || v.starts_with("https://")),
                         _ => None,
@@ -349,18 +350,16 @@ fn walk(
                             });
                         }
                     }
-                    if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
-                        && cx.heading.is_none()
-                    {
+                    if tag == Tag::Heading && cx.heading.is_none() {
                         frame.heading = true;
                         cx.heading = Some(String::new());
                     }
-                    if name == "time"
+                    if tag == Tag::Time
                         && let Some(datetime) = attrs.datetime
                     {
                         facts.structured_dates.push(datetime.to_owned());
                     }
-                    if name == "meta"
+                    if tag == Tag::Meta
                         && let (Some(key), Some(content)) =
                             (attrs.property.or(attrs.name), attrs.content)
                         && is_date_meta(key)
@@ -368,16 +367,14 @@ fn walk(
                         facts.structured_dates.push(content.to_owned());
                     }
                     if cx.hidden == 0 {
-                        if name == "img"
+                        if tag == Tag::Img
                             && let (Some(link), Some(alt)) = (cx.link.as_mut(), attrs.alt)
                         {
                             link.label.push(' ');
                             link.label.push_str(alt);
                         }
-                        if matches!(
-                            name,
-                            "img" | "iframe" | "object" | "embed" | "table" | "video"
-                        ) && cx.link.is_none()
+                        if matches!(tag, Tag::Img | Tag::Media | Tag::Table)
+                            && cx.link.is_none()
                             && cx.navigation == 0
                         {
                             facts.content_media += 1;
@@ -633,28 +630,141 @@ fn push_line(buffer: &mut String, run: &str) {
     buffer.push_str(run);
 }
 
-/// Whether a class or id value mentions any of `words` (ASCII, any case),
-/// without allocating: this runs for every element of every page.
-fn mentions(value: Option<&str>, words: &[&str]) -> bool {
-    value.is_some_and(|v| words.iter().any(|w| find_ascii_ci(v, w).is_some()))
+/// The elements the walk treats specially, told apart by their interned
+/// name (an integer compare each) instead of string compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    A,
+    Option,
+    Base,
+    /// `script`, `style`, `noscript`, `template`, `svg`: text nobody sees.
+    Hidden,
+    Title,
+    Nav,
+    Header,
+    Footer,
+    Aside,
+    /// `div`, `ul`, `section`, `td`: boxes a class can make navigation.
+    Container,
+    Table,
+    /// `h1` to `h6`.
+    Heading,
+    Time,
+    Meta,
+    Img,
+    /// `iframe`, `object`, `embed`, `video`.
+    Media,
+    Other,
 }
 
-fn is_footer(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
-    name == "footer"
-        || role == Some("contentinfo")
-        || mentions(class, &["footer"])
-        || mentions(id, &["footer"])
+impl Tag {
+    fn of(name: &markup5ever::LocalName) -> Self {
+        static TAGS: std::sync::LazyLock<foldhash::HashMap<markup5ever::LocalName, Tag>> =
+            std::sync::LazyLock::new(|| {
+                [
+                    (local_name!("a"), Tag::A),
+                    (local_name!("option"), Tag::Option),
+                    (local_name!("base"), Tag::Base),
+                    (local_name!("script"), Tag::Hidden),
+                    (local_name!("style"), Tag::Hidden),
+                    (local_name!("noscript"), Tag::Hidden),
+                    (local_name!("template"), Tag::Hidden),
+                    (local_name!("svg"), Tag::Hidden),
+                    (local_name!("title"), Tag::Title),
+                    (local_name!("nav"), Tag::Nav),
+                    (local_name!("header"), Tag::Header),
+                    (local_name!("footer"), Tag::Footer),
+                    (local_name!("aside"), Tag::Aside),
+                    (local_name!("div"), Tag::Container),
+                    (local_name!("ul"), Tag::Container),
+                    (local_name!("section"), Tag::Container),
+                    (local_name!("td"), Tag::Container),
+                    (local_name!("table"), Tag::Table),
+                    (local_name!("h1"), Tag::Heading),
+                    (local_name!("h2"), Tag::Heading),
+                    (local_name!("h3"), Tag::Heading),
+                    (local_name!("h4"), Tag::Heading),
+                    (local_name!("h5"), Tag::Heading),
+                    (local_name!("h6"), Tag::Heading),
+                    (local_name!("time"), Tag::Time),
+                    (local_name!("meta"), Tag::Meta),
+                    (local_name!("img"), Tag::Img),
+                    (local_name!("iframe"), Tag::Media),
+                    (local_name!("object"), Tag::Media),
+                    (local_name!("embed"), Tag::Media),
+                    (local_name!("video"), Tag::Media),
+                ]
+                .into_iter()
+                .collect()
+            });
+        TAGS.get(name).copied().unwrap_or(Tag::Other)
+    }
 }
 
-fn is_menu(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
-    matches!(name, "nav" | "header")
+/// Which navigation words an element's class or id mentions (ASCII, any
+/// case), found in one pass over each value: this runs for every element of
+/// every page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Marks(u8);
+
+impl Marks {
+    const MENU: Self = Self(1);
+    const NAV: Self = Self(2);
+    const FOOTER: Self = Self(4);
+    const HEADER: Self = Self(8);
+    const SIDEBAR: Self = Self(16);
+    const BANNER: Self = Self(32);
+
+    fn of(value: Option<&str>) -> Self {
+        let Some(value) = value else {
+            return Self::default();
+        };
+        let bytes = value.as_bytes();
+        let mut marks = Self::default();
+        for (at, byte) in bytes.iter().enumerate() {
+            let (word, mark): (&[u8], Self) = match byte.to_ascii_lowercase() {
+                b'm' => (b"menu", Self::MENU),
+                b'n' => (b"nav", Self::NAV),
+                b'f' => (b"footer", Self::FOOTER),
+                b'h' => (b"header", Self::HEADER),
+                b's' => (b"sidebar", Self::SIDEBAR),
+                b'b' => (b"banner", Self::BANNER),
+                _ => continue,
+            };
+            if bytes
+                .get(at..at + word.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+            {
+                marks = marks | mark;
+            }
+        }
+        marks
+    }
+
+    fn any(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl std::ops::BitOr for Marks {
+    type Output = Self;
+    fn bitor(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+fn is_footer(tag: Tag, marks: Marks, role: Option<&str>) -> bool {
+    tag == Tag::Footer || role == Some("contentinfo") || marks.any(Marks::FOOTER)
+}
+
+fn is_menu(tag: Tag, marks: Marks, role: Option<&str>) -> bool {
+    matches!(tag, Tag::Nav | Tag::Header)
         || matches!(role, Some("navigation" | "menu" | "menubar" | "banner"))
-        || mentions(class, &["menu", "nav"])
-        || mentions(id, &["menu", "nav"])
+        || marks.any(Marks::MENU | Marks::NAV)
 }
 
-fn is_navigation(name: &str, class: Option<&str>, id: Option<&str>, role: Option<&str>) -> bool {
-    if matches!(name, "nav" | "header" | "footer" | "aside") {
+fn is_navigation(tag: Tag, marks: Marks, role: Option<&str>) -> bool {
+    if matches!(tag, Tag::Nav | Tag::Header | Tag::Footer | Tag::Aside) {
         return true;
     }
     if matches!(
@@ -663,9 +773,9 @@ fn is_navigation(name: &str, class: Option<&str>, id: Option<&str>, role: Option
     ) {
         return true;
     }
-    let marks =
-        |v: Option<&str>| mentions(v, &["menu", "nav", "footer", "header", "sidebar", "banner"]);
-    matches!(name, "div" | "ul" | "section" | "td" | "table") && (marks(class) || marks(id))
+    let all =
+        Marks::MENU | Marks::NAV | Marks::FOOTER | Marks::HEADER | Marks::SIDEBAR | Marks::BANNER;
+    matches!(tag, Tag::Container | Tag::Table) && marks.any(all)
 }
 
 #[cfg(test)]
@@ -736,6 +846,24 @@ mod tests {
         );
         let runs: Vec<&str> = f.content_runs.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(runs, ["Liên hệ", "Địa chỉ: 12 Đường Thử", "0208 3855 724"]);
+    }
+
+    #[test]
+    fn class_and_id_marks_are_found_in_one_pass() {
+        assert_eq!(Marks::of(None), Marks::default());
+        assert_eq!(Marks::of(Some("main-content")), Marks::default());
+        assert!(Marks::of(Some("Site-FOOTER")).any(Marks::FOOTER));
+        assert!(Marks::of(Some("top navbar")).any(Marks::NAV));
+        let both = Marks::of(Some("menu-item sidebar"));
+        assert!(both.any(Marks::MENU) && both.any(Marks::SIDEBAR) && !both.any(Marks::BANNER));
+        assert!(is_navigation(
+            Tag::Container,
+            Marks::of(Some("banner")),
+            None
+        ));
+        assert!(!is_navigation(Tag::Other, Marks::of(Some("banner")), None));
+        assert_eq!(Tag::of(&local_name!("h4")), Tag::Heading);
+        assert_eq!(Tag::of(&local_name!("strong")), Tag::Other);
     }
 
     #[test]

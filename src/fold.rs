@@ -27,6 +27,7 @@ pub fn fold_dropping_d_stroke(text: &str) -> String {
 }
 
 fn fold_with(text: &str, d_stroke: char) -> String {
+    let table = &*FOLD_TABLE;
     let mut out = Folded {
         text: String::with_capacity(text.len() + 2),
         at_space: true,
@@ -36,47 +37,37 @@ fn fold_with(text: &str, d_stroke: char) -> String {
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
-        // ASCII needs no decomposition: the fast path for most of a page.
-        // A run of ASCII letters and digits is copied in one go.
-        if byte.is_ascii_alphanumeric() {
-            let end = bytes[i..]
-                .iter()
-                .position(|b| !b.is_ascii_alphanumeric())
-                .map_or(bytes.len(), |n| i + n);
-            out.word(&text[i..end]);
-            i = end;
-            continue;
-        }
-        if byte.is_ascii() {
-            out.pending_space = true;
-            i += 1;
-            continue;
-        }
-        // `text` is valid UTF-8: decode the sequence by hand.
-        let next = |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or(0x80) & 0x3F);
-        let (code, width) = match byte {
-            0xC0..=0xDF => ((u32::from(byte & 0x1F) << 6) | next(1), 2),
-            0xE0..=0xEF => ((u32::from(byte & 0x0F) << 12) | (next(1) << 6) | next(2), 3),
-            _ => (
-                (u32::from(byte & 0x07) << 18) | (next(1) << 12) | (next(2) << 6) | next(3),
-                4,
+        // ASCII needs no decomposition, and a Vietnamese letter with marks
+        // is two or three bytes that a table folds: the fast paths for
+        // nearly all of a page. `text` is valid UTF-8, so the sequences are
+        // decoded by hand.
+        let cont = |k: usize| usize::from(bytes.get(i + k).copied().unwrap_or(0x80) & 0x3F);
+        let (action, width) = match byte {
+            b'a'..=b'z' | b'0'..=b'9' => (byte, 1),
+            b'A'..=b'Z' => (byte.to_ascii_lowercase(), 1),
+            0..=0x7F => (BREAK, 1),
+            0xC0..=0xDF => (
+                table.two_bytes[(usize::from(byte & 0x1F) << 6) | cont(1)],
+                2,
             ),
+            0xE1 if matches!(bytes.get(i + 1), Some(0xB8..=0xBB)) => (
+                table.latin_additional[((usize::from(bytes[i + 1]) & 0x03) << 6) | cont(2)],
+                3,
+            ),
+            0xE0..=0xEF => (SLOW, 3),
+            _ => (SLOW, 4),
         };
-        i += width;
-        let Some(c) = char::from_u32(code) else {
-            out.pending_space = true;
-            continue;
-        };
-        if c == 'đ' || c == 'Đ' {
-            if d_stroke != '\0' {
-                out.letter(d_stroke);
+        match action {
+            BREAK => out.pending_space = true,
+            D_STROKE => {
+                if d_stroke != '\0' {
+                    out.letter(d_stroke);
+                }
             }
-            continue;
-        }
-        match latin_fold(c) {
-            Some(LatinFold::Letter(folded)) => out.letter(char::from(folded)),
-            Some(LatinFold::Break) => out.pending_space = true,
-            None => {
+            SLOW => {
+                let Some(c) = text.get(i..i + width).and_then(|s| s.chars().next()) else {
+                    break;
+                };
                 // Canonical decomposition, marks dropped: their order does not matter.
                 decompose_canonical(c, |d| {
                     if is_combining_mark(d) {
@@ -89,7 +80,9 @@ fn fold_with(text: &str, d_stroke: char) -> String {
                     }
                 });
             }
+            letter => out.letter(char::from(letter)),
         }
+        i += width;
     }
     if !out.at_space {
         out.text.push(' ');
@@ -107,19 +100,6 @@ struct Folded {
 }
 
 impl Folded {
-    /// ASCII letters and digits, lowered.
-    #[inline]
-    fn word(&mut self, word: &str) {
-        if self.pending_space && !self.at_space {
-            self.text.push(' ');
-        }
-        self.pending_space = false;
-        let from = self.text.len();
-        self.text.push_str(word);
-        self.text[from..].make_ascii_lowercase();
-        self.at_space = false;
-    }
-
     #[inline]
     fn letter(&mut self, c: char) {
         if self.pending_space && !self.at_space {
@@ -131,45 +111,42 @@ impl Folded {
     }
 }
 
-/// What a Latin letter with diacritics folds to, when that is one ASCII
-/// letter or digit, or a word break.
-#[derive(Clone, Copy)]
-enum LatinFold {
-    Letter(u8),
-    Break,
+/// Table actions: fold by decomposition, a word break, `đ`; anything else is
+/// the ASCII letter or digit the character folds to.
+const SLOW: u8 = 0;
+const BREAK: u8 = 1;
+const D_STROKE: u8 = 2;
+
+/// What each two-byte character (U+0080–U+07FF) and each character of Latin
+/// Extended Additional (U+1E00–U+1EFF, Vietnamese letters with two marks)
+/// folds to, worked out once by canonical decomposition.
+struct FoldTable {
+    two_bytes: [u8; 0x800],
+    latin_additional: [u8; 0x100],
 }
 
-/// Code points of Latin-1, Latin Extended-A and -B.
-const LATIN_EXTENDED: std::ops::Range<u32> = 0x80..0x250;
-/// Code points of Latin Extended Additional, where Vietnamese letters with
-/// two marks (ạ … ỹ) live.
-const LATIN_ADDITIONAL: std::ops::Range<u32> = 0x1E00..0x1F00;
-
-/// The folding of `c` from a table built once, for the non-ASCII letters of
-/// Vietnamese text: canonical decomposition costs two hash lookups per
-/// character, and a page has tens of thousands of them. `None` for any other
-/// character, or one that does not fold to a single ASCII character.
-fn latin_fold(c: char) -> Option<LatinFold> {
-    static TABLE: std::sync::LazyLock<Vec<Option<LatinFold>>> = std::sync::LazyLock::new(|| {
-        LATIN_EXTENDED
-            .chain(LATIN_ADDITIONAL)
-            .map(|code| char::from_u32(code).and_then(fold_slowly))
-            .collect()
-    });
-    let code = u32::from(c);
-    let index = if LATIN_EXTENDED.contains(&code) {
-        code - LATIN_EXTENDED.start
-    } else if LATIN_ADDITIONAL.contains(&code) {
-        code - LATIN_ADDITIONAL.start + LATIN_EXTENDED.len() as u32
-    } else {
-        return None;
+static FOLD_TABLE: std::sync::LazyLock<FoldTable> = std::sync::LazyLock::new(|| {
+    let action = |code: u32| match char::from_u32(code) {
+        Some('đ' | 'Đ') => D_STROKE,
+        Some(c) => fold_slowly(c),
+        None => SLOW,
     };
-    TABLE.get(usize::try_from(index).ok()?).copied().flatten()
-}
+    let mut table = FoldTable {
+        two_bytes: [SLOW; 0x800],
+        latin_additional: [SLOW; 0x100],
+    };
+    for (code, slot) in (0u32..).zip(table.two_bytes.iter_mut()).skip(0x80) {
+        *slot = action(code);
+    }
+    for (code, slot) in (0x1E00u32..).zip(table.latin_additional.iter_mut()) {
+        *slot = action(code);
+    }
+    table
+});
 
-/// What [`fold_with`] makes of one character, by canonical decomposition, when
-/// that is a single ASCII letter or digit or only a word break.
-fn fold_slowly(c: char) -> Option<LatinFold> {
+/// What [`fold_with`] makes of one character by canonical decomposition:
+/// the ASCII letter or digit, [`BREAK`], or [`SLOW`] when it is anything else.
+fn fold_slowly(c: char) -> u8 {
     let mut letters = String::new();
     let mut breaks = false;
     decompose_canonical(c, |d| {
@@ -181,9 +158,9 @@ fn fold_slowly(c: char) -> Option<LatinFold> {
         }
     });
     match (letters.as_bytes(), breaks) {
-        ([], true) => Some(LatinFold::Break),
-        ([letter], false) if letter.is_ascii_alphanumeric() => Some(LatinFold::Letter(*letter)),
-        _ => None,
+        ([], true) => BREAK,
+        ([letter], false) if letter.is_ascii_alphanumeric() => *letter,
+        _ => SLOW,
     }
 }
 
@@ -315,7 +292,7 @@ mod tests {
             });
             format!(" a{out}b ").replace("  ", " ")
         };
-        for code in LATIN_EXTENDED.chain(LATIN_ADDITIONAL) {
+        for code in (0x80..0x800).chain(0x1E00..0x1F00) {
             let Some(c) = char::from_u32(code) else {
                 continue;
             };
