@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::checklist::SelectorSet;
 use crate::crawl::LinkPriority;
-use crate::fold::{find_ascii_ci, fold, squash_whitespace, squashed};
+use crate::fold::{clipped, find_ascii_ci, fold, squash_whitespace, squashed};
 
 /// Links taken from one page at most; the rest are ignored.
 pub const MAX_LINKS_PER_PAGE: usize = 5_000;
@@ -273,6 +273,7 @@ fn walk(
     let mut cx = Context::default();
     let mut all_text = AllText::default();
     let mut text_chars = 0usize;
+    let mut label_buffer = String::new();
     for edge in document.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
@@ -290,7 +291,7 @@ fn walk(
                         }
                     }
                     if let Some(element_ref) = ElementRef::wrap(node) {
-                        for i in selectors.candidates(&element.name.local) {
+                        for i in selectors.candidates(element) {
                             if !matched[i]
                                 && selectors.could_match(i, element)
                                 && selectors.signals[i].selector.matches(&element_ref)
@@ -333,7 +334,8 @@ fn walk(
                     if cx.link.is_none() && facts.links.len() < MAX_LINKS_PER_PAGE {
                         if let Some(href) = target {
                             frame.link = true;
-                            let mut label = String::new();
+                            let mut label = std::mem::take(&mut label_buffer);
+                            label.clear();
                             for v in [attrs.title, attrs.aria_label].into_iter().flatten() {
                                 label.push(' ');
                                 label.push_str(v);
@@ -450,19 +452,23 @@ fn walk(
                 if frame.link
                     && let Some(link) = cx.link.take()
                 {
-                    let label = crate::fold::clip(&squashed(&link.label), MAX_LABEL_CHARS);
+                    let squashed_label = squashed(&link.label);
+                    let label = clipped(&squashed_label, MAX_LABEL_CHARS);
                     let key = link_key(link.href, &label, &base);
                     // A link the home page has too (same label, same target)
                     // says nothing new and is queued already.
                     if chrome.is_none_or(|c| !c.links.contains(&key)) {
                         facts.links.push(LinkFact {
                             url: base.join(link.href.trim()).ok(),
-                            label,
+                            label: label.into_owned(),
                             priority: link.priority,
                             in_menu: link.in_menu,
                             key,
                         });
                     }
+                    // The label's buffer serves the next link.
+                    drop(squashed_label);
+                    label_buffer = link.label;
                 }
                 if frame.heading
                     && let Some(heading) = cx.heading.take()
@@ -912,5 +918,27 @@ mod tests {
             None,
         );
         assert_eq!(f.selector_hits, vec![0]);
+    }
+
+    #[test]
+    fn selectors_for_any_element_are_tried_by_attribute() {
+        let signal = |i: usize, s: &str| crate::checklist::SelectorSignal {
+            item: i,
+            selector: scraper::Selector::parse(s).unwrap(),
+            source: s.into(),
+        };
+        let sel = SelectorSet::new(vec![
+            signal(0, "[class*=logo]"),
+            signal(1, "[title*='cỡ chữ']"),
+            signal(2, "a[href^='mailto:']"),
+        ]);
+        let f = extract(
+            "<div class='site-logo'></div><span title='Tăng cỡ chữ'>A+</span><a href='/x'>x</a>",
+            &base(),
+            &sel,
+            &[],
+            None,
+        );
+        assert_eq!(f.selector_hits, vec![0, 1]);
     }
 }

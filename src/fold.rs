@@ -255,13 +255,19 @@ pub fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
 /// Shortens `text` to at most `max` characters, adding an ellipsis when cut.
 #[must_use]
 pub fn clip(text: &str, max: usize) -> String {
+    clipped(text, max).into_owned()
+}
+
+/// Like [`clip`], but borrows `text` when it is short enough.
+#[must_use]
+pub fn clipped(text: &str, max: usize) -> Cow<'_, str> {
     // No more bytes than `max` means no more characters either.
     if text.len() <= max || text.chars().count() <= max {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

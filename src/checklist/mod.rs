@@ -64,8 +64,9 @@ pub struct Checklist {
 }
 
 /// The checklist's selectors, indexed by the element name their subject
-/// must have, so one walk over a page's DOM tests each element against only
-/// the few selectors that could match it.
+/// must have (or, for `[class*=logo]` and the like, the attribute), so one
+/// walk over a page's DOM tests each element against only the few selectors
+/// that could match it.
 #[derive(Debug, Clone, Default)]
 pub struct SelectorSet {
     /// Every selector, in checklist order.
@@ -74,6 +75,9 @@ pub struct SelectorSet {
     /// DOM, so a lookup compares integers, not strings; a checklist has a
     /// dozen tags at most, so a list beats a hash map.
     by_tag: Vec<(LocalName, Vec<usize>)>,
+    /// Selectors of any element name, by the attribute their subject needs.
+    by_attr: Vec<(LocalName, Vec<usize>)>,
+    /// Selectors any element could match.
     any_tag: Vec<usize>,
     /// Per selector, an attribute its subject must carry (`[href^=mailto:]`
     /// needs `href`) and a quick test of its value: elements that fail it
@@ -97,13 +101,20 @@ impl SelectorSet {
                     .map(|a| (LocalName::from(a.as_str()), subject_value_test(&s.source)))
             })
             .collect();
+        fn file(index: &mut Vec<(LocalName, Vec<usize>)>, key: LocalName, i: usize) {
+            match index.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(i),
+                None => index.push((key, vec![i])),
+            }
+        }
         for (i, s) in set.signals.iter().enumerate() {
-            match subject_tag(&s.source).map(|t| LocalName::from(t.as_str())) {
-                Some(tag) => match set.by_tag.iter_mut().find(|(t, _)| *t == tag) {
-                    Some((_, list)) => list.push(i),
-                    None => set.by_tag.push((tag, vec![i])),
-                },
-                None => set.any_tag.push(i),
+            match (
+                subject_tag(&s.source).map(|t| LocalName::from(t.as_str())),
+                &set.required_attr[i],
+            ) {
+                (Some(tag), _) => file(&mut set.by_tag, tag, i),
+                (None, Some((attr, _))) => file(&mut set.by_attr, attr.clone(), i),
+                (None, None) => set.any_tag.push(i),
             }
         }
         set
@@ -123,14 +134,26 @@ impl SelectorSet {
             })
     }
 
-    /// Indexes of the selectors that could match an element named `tag`.
-    pub fn candidates<'a>(&'a self, tag: &LocalName) -> impl Iterator<Item = usize> + 'a {
-        self.by_tag
+    /// Indexes of the selectors that could match `element`: by its name,
+    /// by each of its attributes, and those for any element.
+    pub fn candidates<'a>(
+        &'a self,
+        element: &'a scraper::node::Element,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let listed = |index: &'a [(LocalName, Vec<usize>)], key: &LocalName| {
+            index
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, list)| list.as_slice())
+                .unwrap_or_default()
+        };
+        let by_attr = element
+            .attrs
             .iter()
-            .find(|(t, _)| t == tag)
-            .map(|(_, list)| list)
-            .into_iter()
-            .flatten()
+            .flat_map(move |(name, _)| listed(&self.by_attr, &name.local));
+        listed(&self.by_tag, &element.name.local)
+            .iter()
+            .chain(by_attr)
             .chain(&self.any_tag)
             .copied()
     }
