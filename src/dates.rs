@@ -15,14 +15,17 @@ const MIN_YEAR: i16 = 1990;
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     // A date may end a sentence ("trước ngày 20/12/2026."), but not run on
     // into more digits (a document number like 12.5.2026.1).
-    Regex::new(r"(?:^|[^\d/.\-])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?:$|[^\d/.\-]|\.(?:$|\D))")
+    // ASCII digits, not `\d`: Unicode digits make a much larger automaton,
+    // and a year in Devanagari digits would not parse anyway.
+    Regex::new(r"(?:^|[^0-9/.\-])([0-9]{1,2})\s*[/.\-]\s*([0-9]{1,2})\s*[/.\-]\s*([0-9]{4})(?:$|[^0-9/.\-]|\.(?:$|[^0-9]))")
         .expect("static regex")
 });
 static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})").expect("static regex")
+    Regex::new(r"(?i)ngày\s+([0-9]{1,2})\s+tháng\s+([0-9]{1,2})\s+năm\s+([0-9]{4})")
+        .expect("static regex")
 });
 static ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{4})-(\d{2})-(\d{2})(?:$|[^\d])").expect("static regex")
+    Regex::new(r"(?:^|[^0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?:$|[^0-9])").expect("static regex")
 });
 
 /// Every plausible date written in `text`.
@@ -31,16 +34,26 @@ pub fn dates_in(text: &str) -> Vec<Date> {
     if text.bytes().filter(u8::is_ascii_digit).count() < 6 {
         return out;
     }
-    for re in [&*DAY_MONTH_YEAR, &*SPELLED] {
+    // Day-month-year needs a separator, ISO a hyphen: most runs have neither.
+    let separated = memchr::memchr3(b'/', b'.', b'-', text.as_bytes()).is_some();
+    let hyphen = memchr::memchr(b'-', text.as_bytes()).is_some();
+    let day_first = [(separated, &*DAY_MONTH_YEAR), (true, &*SPELLED)];
+    for re in day_first
+        .iter()
+        .filter(|(worth, _)| *worth)
+        .map(|(_, re)| re)
+    {
         for c in re.captures_iter(text) {
             if let Some(d) = date(&c[3], &c[2], &c[1]) {
                 out.push(d);
             }
         }
     }
-    for c in ISO.captures_iter(text) {
-        if let Some(d) = date(&c[1], &c[2], &c[3]) {
-            out.push(d);
+    if hyphen {
+        for c in ISO.captures_iter(text) {
+            if let Some(d) = date(&c[1], &c[2], &c[3]) {
+                out.push(d);
+            }
         }
     }
     out
