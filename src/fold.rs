@@ -29,11 +29,11 @@ pub fn fold_dropping_d_stroke(text: &str) -> String {
 fn fold_with(text: &str, d_stroke: char) -> String {
     let table = &*FOLD_TABLE;
     let mut out = Folded {
-        text: String::with_capacity(text.len() + 2),
+        text: Vec::with_capacity(text.len() + 2),
         at_space: true,
         pending_space: false,
     };
-    out.text.push(' ');
+    out.text.push(b' ');
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
@@ -41,11 +41,17 @@ fn fold_with(text: &str, d_stroke: char) -> String {
         // is two or three bytes that a table folds: the fast paths for
         // nearly all of a page. `text` is valid UTF-8, so the sequences are
         // decoded by hand.
+        if let Some(&action) = ASCII_FOLD.get(usize::from(byte)) {
+            if action == BREAK {
+                out.pending_space = true;
+            } else {
+                out.ascii(action);
+            }
+            i += 1;
+            continue;
+        }
         let cont = |k: usize| usize::from(bytes.get(i + k).copied().unwrap_or(0x80) & 0x3F);
         let (action, width) = match byte {
-            b'a'..=b'z' | b'0'..=b'9' => (byte, 1),
-            b'A'..=b'Z' => (byte.to_ascii_lowercase(), 1),
-            0..=0x7F => (BREAK, 1),
             0xC0..=0xDF => (
                 table.two_bytes[(usize::from(byte & 0x1F) << 6) | cont(1)],
                 2,
@@ -80,19 +86,21 @@ fn fold_with(text: &str, d_stroke: char) -> String {
                     }
                 });
             }
-            letter => out.letter(char::from(letter)),
+            letter => out.ascii(letter),
         }
         i += width;
     }
     if !out.at_space {
-        out.text.push(' ');
+        out.text.push(b' ');
     }
-    out.text
+    // Only whole characters were written; the check is a fast ASCII scan.
+    String::from_utf8(out.text)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 /// Folded text being written: words separated by single spaces.
 struct Folded {
-    text: String,
+    text: Vec<u8>,
     /// The text ends with a space.
     at_space: bool,
     /// A word break was seen since the last letter.
@@ -100,14 +108,27 @@ struct Folded {
 }
 
 impl Folded {
+    /// Starts a letter: the pending word break, if any, is written first.
     #[inline]
-    fn letter(&mut self, c: char) {
+    fn begin_letter(&mut self) {
         if self.pending_space && !self.at_space {
-            self.text.push(' ');
+            self.text.push(b' ');
         }
         self.pending_space = false;
-        self.text.push(c);
         self.at_space = false;
+    }
+
+    #[inline]
+    fn ascii(&mut self, letter: u8) {
+        self.begin_letter();
+        self.text.push(letter);
+    }
+
+    fn letter(&mut self, c: char) {
+        self.begin_letter();
+        let mut buffer = [0; 4];
+        self.text
+            .extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
     }
 }
 
@@ -116,6 +137,19 @@ impl Folded {
 const SLOW: u8 = 0;
 const BREAK: u8 = 1;
 const D_STROKE: u8 = 2;
+
+/// What each ASCII byte folds to: itself lowered, or [`BREAK`].
+const ASCII_FOLD: [u8; 128] = {
+    let mut table = [BREAK; 128];
+    let mut byte = 0u8;
+    while byte < 128 {
+        if byte.is_ascii_alphanumeric() {
+            table[byte as usize] = byte.to_ascii_lowercase();
+        }
+        byte += 1;
+    }
+    table
+};
 
 /// What each two-byte character (U+0080–U+07FF) and each character of Latin
 /// Extended Additional (U+1E00–U+1EFF, Vietnamese letters with two marks)
