@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::parse_pool::ParsePool;
 use jiff::civil::Date;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -110,7 +110,7 @@ pub async fn run_audit(
         .map_or_else(|_| String::new(), |t| t.to_string());
     let crawler = Crawler::new(crawl, cancel.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let parsing = Arc::new(Semaphore::new(cores));
+    let parsing = Arc::new(ParsePool::new(cores)?);
     let mut tasks = JoinSet::new();
     for (index, assignment) in assignments.iter().cloned().enumerate() {
         let crawler = crawler.clone();
@@ -157,7 +157,7 @@ async fn audit_site(
     crawler: &Crawler,
     as_of: Date,
     progress: &Progress,
-    parsing: Arc<Semaphore>,
+    parsing: Arc<ParsePool>,
 ) -> SiteResult {
     let started = Instant::now();
     let mut crawl = match crawler.open(&assignment.target.url).await {
@@ -280,7 +280,7 @@ struct SiteState {
     /// Shared by all sites: how many pages may be parsed at once (one per
     /// core), so parse threads and live DOMs stay bounded however many sites
     /// are crawled together.
-    parsing: Arc<Semaphore>,
+    parsing: Arc<ParsePool>,
 }
 
 /// One page, examined.
@@ -299,45 +299,44 @@ impl SiteState {
         let checklist = Arc::clone(&self.checklist);
         let scope = Arc::clone(&self.scope);
         let (chrome, not_found, as_of) = (self.chrome.clone(), self.not_found.clone(), self.as_of);
-        let _slot = self.parsing.acquire().await.ok()?;
-        tokio::task::spawn_blocking(move || {
-            let facts = match &page.outcome {
-                PageOutcome::Html { body, .. } => Some(extract(
-                    body,
-                    &page.url,
-                    &checklist.selectors,
-                    &settled,
-                    chrome.as_deref(),
-                )),
-                _ => None,
-            };
-            let cx = PageContext {
-                chrome: chrome.as_deref(),
-                not_found: not_found.as_deref(),
-                scope: &scope,
-                as_of,
-                settled: &settled,
-            };
-            let observation = observe_page(&checklist, &page, facts.as_ref(), cx);
-            let runs = match &facts {
-                Some(facts) if want_runs => RunSet::of(facts),
-                _ => RunSet::default(),
-            };
-            let links = facts
-                .map(|f| {
-                    f.links
-                        .into_iter()
-                        .filter_map(|l| l.url.map(|u| (u, l.priority)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Examined {
-                observation,
-                links,
-                runs,
-            }
-        })
-        .await
-        .ok()
+        self.parsing
+            .run(move || {
+                let facts = match &page.outcome {
+                    PageOutcome::Html { body, .. } => Some(extract(
+                        body,
+                        &page.url,
+                        &checklist.selectors,
+                        &settled,
+                        chrome.as_deref(),
+                    )),
+                    _ => None,
+                };
+                let cx = PageContext {
+                    chrome: chrome.as_deref(),
+                    not_found: not_found.as_deref(),
+                    scope: &scope,
+                    as_of,
+                    settled: &settled,
+                };
+                let observation = observe_page(&checklist, &page, facts.as_ref(), cx);
+                let runs = match &facts {
+                    Some(facts) if want_runs => RunSet::of(facts),
+                    _ => RunSet::default(),
+                };
+                let links = facts
+                    .map(|f| {
+                        f.links
+                            .into_iter()
+                            .filter_map(|l| l.url.map(|u| (u, l.priority)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Examined {
+                    observation,
+                    links,
+                    runs,
+                }
+            })
+            .await
     }
 }

@@ -13,7 +13,8 @@
 //! - [`report`]: CSV scorecards, matrix, `run.json` and `report.html`,
 //!   written atomically;
 //! - [`history`]: every run recorded in SQLite; changes since the last run;
-//! - [`audit`]: the orchestrator that wires the stages for many sites;
+//! - [`audit`]: the orchestrator that wires the stages for many sites,
+//!   parsing on a [`parse_pool`] of one thread per core;
 //! - [`app`] and [`cli`]: the command line.
 //!
 //! Helpers: [`fixture_server`] serves the bundled fixture sites on 127.0.0.1
@@ -36,6 +37,7 @@ pub mod fixture_server;
 pub mod fold;
 pub mod history;
 pub mod page;
+pub mod parse_pool;
 pub mod progress;
 pub mod report;
 pub mod score;
