@@ -162,6 +162,20 @@ impl SelectorSet {
 /// The first attribute the last compound of `selector` requires
 /// (`form input[name=q]` → `name`), or `None`.
 fn subject_attr(selector: &str) -> Option<String> {
+    let compound = last_compound(selector)?;
+    let open = compound.find('[')?;
+    let name: String = compound[open + 1..]
+        .chars()
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
+/// The last compound selector of `selector` (`form input[name=q]` →
+/// `input[name=q]`), the one the matched element itself must satisfy; `None`
+/// for a selector list.
+fn last_compound(selector: &str) -> Option<&str> {
     let mut depth = 0usize;
     let mut last_start = 0usize;
     for (i, c) in selector.char_indices() {
@@ -173,14 +187,7 @@ fn subject_attr(selector: &str) -> Option<String> {
             _ => {}
         }
     }
-    let compound = &selector[last_start..];
-    let open = compound.find('[')?;
-    let name: String = compound[open + 1..]
-        .chars()
-        .skip_while(|c| c.is_whitespace())
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-        .collect();
-    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+    Some(&selector[last_start..])
 }
 
 /// A quick test of the value of the attribute a selector's subject requires.
@@ -217,17 +224,7 @@ impl ValueTest {
 /// operators `=`, `^=`, `$=` and `*=` with a non-empty value; `None` otherwise.
 fn subject_value_test(selector: &str) -> Option<ValueTest> {
     subject_attr(selector)?;
-    let mut depth = 0usize;
-    let mut last_start = 0usize;
-    for (i, c) in selector.char_indices() {
-        match c {
-            '[' | '(' => depth += 1,
-            ']' | ')' => depth = depth.saturating_sub(1),
-            ' ' | '>' | '+' | '~' if depth == 0 => last_start = i + 1,
-            _ => {}
-        }
-    }
-    let compound = &selector[last_start..];
+    let compound = last_compound(selector)?;
     let inside = &compound[compound.find('[')? + 1..];
     let after_name = inside
         .trim_start()
