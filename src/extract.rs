@@ -64,7 +64,7 @@ pub struct PageFacts {
 /// One run of text, as written and folded, with the key chrome detection uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextRun {
-    /// [`key_of`] the text as written.
+    /// [`key_of`] the folded text.
     pub hash: u64,
     /// Folded text.
     pub folded: String,
@@ -416,11 +416,15 @@ fn walk(
                         heading.push(' ');
                         heading.push_str(&run);
                     }
-                    if cx.navigation == 0 && chrome.is_none_or(|c| !c.runs.contains(&key)) {
+                    // Content runs compare folded, so a run the home page has in
+                    // another case or punctuation is chrome all the same.
+                    if cx.navigation == 0 {
                         let folded = fold(&run);
-                        if folded.len() > 2 {
+                        let folded_key = key_of(&folded);
+                        if folded.len() > 2 && chrome.is_none_or(|c| !c.runs.contains(&folded_key))
+                        {
                             facts.content_runs.push(TextRun {
-                                hash: key,
+                                hash: folded_key,
                                 folded,
                                 text: run.into_owned(),
                             });
@@ -485,30 +489,41 @@ fn walk(
 }
 
 /// The key of a link: its label and its `href` as written, with as much of
-/// the base as resolving it needs (none for an absolute address, the origin
-/// for `/path`, the whole base for a relative one), so it is computed without
-/// resolving the link.
+/// the base as resolving it needs, so it is computed without resolving the
+/// link: none for an absolute address, the origin for `/path`, the base's
+/// directory for `page.html`, its path for `?query`, all of it but the
+/// fragment for `#part`.
 fn link_key(href: &str, label: &str, base: &Url) -> u64 {
+    use url::Position;
     let href = href.trim();
     let scope = if href.starts_with('/') {
-        &base[..url::Position::BeforePath]
-    } else if has_scheme(href) {
+        &base[..Position::BeforePath]
+    } else if is_absolute(href) {
         ""
+    } else if href.is_empty() || href.starts_with('#') {
+        &base[..Position::AfterQuery]
+    } else if href.starts_with('?') {
+        &base[..Position::AfterPath]
     } else {
-        base.as_str()
+        let path = &base[..Position::AfterPath];
+        &path[..path.rfind('/').map_or(path.len(), |slash| slash + 1)]
     };
     key_of((scope, href, label))
 }
 
-/// Whether `href` starts with a URL scheme (`https:`, `mailto:`).
-fn has_scheme(href: &str) -> bool {
-    let Some((scheme, _)) = href.split_once(':') else {
+/// Whether `href` resolves the same from any page: it starts with a scheme
+/// (`mailto:`, `https://`). `http:page` without slashes is relative to the
+/// page, so it is not.
+fn is_absolute(href: &str) -> bool {
+    let Some((scheme, rest)) = href.split_once(':') else {
         return false;
     };
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+    is_scheme && (!web || rest.starts_with("//"))
 }
 
 /// A 64-bit key for a text run or a link, for the sets that tell what pages
@@ -870,6 +885,32 @@ mod tests {
         assert!(!is_navigation(Tag::Other, Marks::of(Some("banner")), None));
         assert_eq!(Tag::of(&local_name!("h4")), Tag::Heading);
         assert_eq!(Tag::of(&local_name!("strong")), Tag::Other);
+    }
+
+    #[test]
+    fn link_keys_are_equal_exactly_when_links_resolve_alike() {
+        let key = |href: &str, base: &str| link_key(href, "Liên hệ", &Url::parse(base).unwrap());
+        let home = "http://so.example.gov.vn/";
+        let deep = "http://so.example.gov.vn/index.php?id=3#top";
+        assert_eq!(key("tin-tuc.html", home), key("tin-tuc.html", deep));
+        assert_eq!(key("/lien-he", home), key("/lien-he", deep));
+        assert_eq!(
+            key("https://dichvucong.gov.vn/", home),
+            key("https://dichvucong.gov.vn/", deep)
+        );
+        assert_ne!(
+            key("tin-tuc.html", home),
+            key("tin-tuc.html", "http://so.example.gov.vn/a/b")
+        );
+        assert_ne!(key("?p=2", home), key("?p=2", deep));
+        assert_ne!(
+            key("http:lien-he", home),
+            key("http:lien-he", "http://so.example.gov.vn/a/")
+        );
+        assert_eq!(
+            key("#top", deep),
+            key("#top", "http://so.example.gov.vn/index.php?id=3")
+        );
     }
 
     #[test]

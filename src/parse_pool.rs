@@ -14,8 +14,9 @@ type Job = Box<dyn FnOnce() + Send>;
 /// The pool. Its threads end when it is dropped.
 pub struct ParsePool {
     jobs: mpsc::Sender<Job>,
-    /// One per thread: a page waits here, not in an unbounded queue.
-    slots: Semaphore,
+    /// One per thread, held until the job ends: a page waits here, not in an
+    /// unbounded queue, even when its caller stopped waiting.
+    slots: Arc<Semaphore>,
 }
 
 impl ParsePool {
@@ -47,7 +48,7 @@ impl ParsePool {
         }
         Ok(Self {
             jobs,
-            slots: Semaphore::new(threads),
+            slots: Arc::new(Semaphore::new(threads)),
         })
     }
 
@@ -57,9 +58,10 @@ impl ParsePool {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Option<T> {
-        let _slot = self.slots.acquire().await.ok()?;
+        let slot = Arc::clone(&self.slots).acquire_owned().await.ok()?;
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
+            let _slot = slot;
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(work));
             let _ = done.send(outcome.ok());
         });

@@ -163,6 +163,11 @@ impl SelectorSet {
 /// (`form input[name=q]` → `name`), or `None`.
 fn subject_attr(selector: &str) -> Option<String> {
     let compound = last_compound(selector)?;
+    // Inside `:not(…)`, `:has(…)` or `:is(…)` an attribute may be one the
+    // element must lack, or another element's: no requirement then.
+    if compound.contains('(') {
+        return None;
+    }
     let open = compound.find('[')?;
     let name: String = compound[open + 1..]
         .chars()
@@ -590,6 +595,9 @@ mod tests {
         );
         assert_eq!(subject_attr("form[role=search]").as_deref(), Some("role"));
         assert_eq!(subject_attr("nav a"), None);
+        assert_eq!(subject_attr("div:not([class*=menu])"), None);
+        assert_eq!(subject_attr("a:has(img[src*=logo])"), None);
+        assert_eq!(subject_value_test("div:not([class*=menu])"), None);
         assert_eq!(subject_attr("a, img[alt]"), None);
     }
 

@@ -15,6 +15,9 @@ use url::Url;
 use super::decode::decode_html;
 use crate::page::{FailureKind, FetchFailure};
 
+/// Bytes reserved for a body on the strength of its Content-Length alone.
+const RESERVE_AT_MOST: usize = 1 << 20;
+
 /// Wait assumed when Retry-After is a date rather than seconds.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Longest wait between two tries of one URL; a longer Retry-After is not
@@ -240,11 +243,12 @@ impl Fetcher {
                 body: Body::Skipped,
             });
         }
-        // Sized once from Content-Length (within the cap), not grown by doubling.
+        // Sized from Content-Length, not grown by doubling; but a server's
+        // claim reserves at most 1 MiB before the bytes arrive.
         let expected = response.content_length().unwrap_or(0);
-        let mut bytes = Vec::with_capacity(
-            usize::try_from(expected).map_or(0, |n| n.min(self.config.max_body_bytes)),
-        );
+        let mut bytes = Vec::with_capacity(usize::try_from(expected).map_or(0, |n| {
+            n.min(self.config.max_body_bytes).min(RESERVE_AT_MOST)
+        }));
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if bytes.len() + chunk.len() > self.config.max_body_bytes {
                 return Err(FetchFailure::http(
