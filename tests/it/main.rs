@@ -4,6 +4,7 @@
 mod cli;
 mod detection;
 mod fixtures;
+mod golden;
 mod history;
 mod hostile;
 mod hostile_server;
