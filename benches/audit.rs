@@ -457,7 +457,7 @@ fn stage_costs(pages: usize) {
     use portal_audit::extract::{RunSet, extract};
     let checklist = portal_audit::checklist::load("vn-gov-portal").unwrap();
     let base: url::Url = "http://127.0.0.1:1/".parse().unwrap();
-    let scope = portal_audit::crawl::Scope::of(&base);
+    let scope = portal_audit::site::Scope::of(&base);
     let bodies: Vec<String> = (0..pages.min(300)).map(|i| page(i, pages)).collect();
     // As in an audit: the home page is extracted whole and becomes the
     // chrome the other pages are extracted against.

@@ -9,18 +9,18 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::audit::{Assignment, AuditRun, SiteStatus, run_audit};
+use crate::audit::{Assignment, run_audit};
 use crate::checklist::{self, Checklist};
 use crate::cli::{
     AuditArgs, ChecklistCommand, Cli, Command, DemoArgs, DiffArgs, HistoryArgs, RunOptions,
 };
 use crate::crawl::{CrawlConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS, FetchConfig};
 use crate::error::InputError;
-use crate::finding::Change;
 use crate::fixture_server;
-use crate::history::{History, changes_since};
+use crate::history::History;
 use crate::progress::Progress;
 use crate::report::{ReportInput, ReportOptions, WrittenReports, write_reports};
+use crate::run::{AuditRun, RunChanges, SiteStatus};
 use crate::target::{Target, load_targets};
 
 /// Exit statuses scripts can rely on.
@@ -35,6 +35,10 @@ pub enum Exit {
     BadInput = 2,
     /// The tool failed.
     Internal = 3,
+    /// With `--fail-on-regression`: an item went from present to missing or
+    /// placeholder since the previous run (and no site is under
+    /// `--fail-under`, which wins).
+    Regression = 4,
     /// Interrupted by Ctrl-C or SIGTERM; partial results were written.
     Interrupted = 130,
 }
@@ -127,10 +131,9 @@ async fn run_and_report(
     let run = execute(assignments, options).await?;
     let ids: Vec<&str> = run.sites.iter().map(|s| s.target.id.as_str()).collect();
     let previous = history.previous(&ids)?;
-    let changes = changes_since(&previous, &run);
+    let changes = RunChanges::since(&previous, &run);
     let input = ReportInput {
         run: &run,
-        previous: &previous,
         changes: &changes,
     };
     let written = write_reports(out, input, report_options(options))?;
@@ -197,13 +200,7 @@ fn assign_checklists(
             let checklist = match loaded.get(&name) {
                 Some(c) => Arc::clone(c),
                 None => {
-                    let is_builtin = checklist::builtin_names().contains(&name.as_str());
-                    let c = if is_builtin {
-                        checklist::load_builtin(&name)?
-                    } else {
-                        checklist::load_path(&base.join(&name))?
-                    };
-                    let c = Arc::new(c);
+                    let c = Arc::new(checklist::load_from(&name, base)?);
                     loaded.insert(name, Arc::clone(&c));
                     c
                 }
@@ -255,11 +252,7 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
 fn report_options(options: &RunOptions) -> ReportOptions {
     ReportOptions {
         bom: !options.no_bom,
-        lang: if options.lang == "en" {
-            crate::report::Lang::En
-        } else {
-            crate::report::Lang::Vi
-        },
+        lang: options.lang,
     }
 }
 
@@ -283,7 +276,7 @@ async fn execute(assignments: Vec<Assignment>, options: &RunOptions) -> anyhow::
 fn conclude(
     run: &AuditRun,
     written: &WrittenReports,
-    changes: &[Change],
+    changes: &RunChanges,
     options: &RunOptions,
 ) -> anyhow::Result<Exit> {
     if !options.quiet {
@@ -316,8 +309,7 @@ fn conclude(
     }
     if options.fail_on_regression {
         let regressions: Vec<String> = changes
-            .iter()
-            .filter(|c| c.is_regression())
+            .regressions()
             .map(|c| format!("{}/{}", c.site_id, c.item_id))
             .collect();
         if !regressions.is_empty() {
@@ -326,7 +318,9 @@ fn conclude(
                 regressions.len(),
                 regressions.join(", ")
             );
-            exit = Exit::BelowThreshold;
+            if exit == Exit::Ok {
+                exit = Exit::Regression;
+            }
         }
     }
     Ok(exit)

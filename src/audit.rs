@@ -5,20 +5,21 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::parse_pool::ParsePool;
 use jiff::civil::Date;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::checklist::Checklist;
-use crate::crawl::{CrawlConfig, CrawlStats, Crawler, LinkPriority, Scope};
+use crate::crawl::{CrawlConfig, Crawler};
 use crate::evaluate::{PageContext, PageObservation, SiteAudit, observe_page, unknown_findings};
 use crate::extract::{RunSet, extract};
-use crate::finding::Finding;
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
+use crate::parse_pool::ParsePool;
 use crate::progress::Progress;
+use crate::run::{AuditRun, SiteResult, SiteStatus};
 use crate::score::{SiteScore, score};
+use crate::site::{CrawlStats, LinkPriority, Scope};
 use crate::target::Target;
 
 /// One site to audit with the checklist it is judged by.
@@ -28,69 +29,6 @@ pub struct Assignment {
     pub target: Target,
     /// Its checklist.
     pub checklist: Arc<Checklist>,
-}
-
-/// How the audit of one site ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SiteStatus {
-    /// Audited.
-    Ok,
-    /// Could not be audited.
-    Failed(FetchFailure),
-}
-
-impl SiteStatus {
-    /// `ok` or the failure code.
-    #[must_use]
-    pub fn code(&self) -> &'static str {
-        match self {
-            SiteStatus::Ok => "ok",
-            SiteStatus::Failed(f) => f.kind.code(),
-        }
-    }
-}
-
-/// The result for one site.
-#[derive(Debug, Clone)]
-pub struct SiteResult {
-    /// The target as given.
-    pub target: Target,
-    /// Checklist id and version it was judged by.
-    pub checklist: String,
-    /// Rule sets in force on the audit date.
-    pub ruleset: String,
-    /// How it ended.
-    pub status: SiteStatus,
-    /// Where the start URL led.
-    pub final_url: Option<Url>,
-    /// Crawl counters.
-    pub crawl: CrawlStats,
-    /// Pages examined.
-    pub pages_crawled: usize,
-    /// One per checklist item.
-    pub findings: Vec<Finding>,
-    /// Totals.
-    pub score: SiteScore,
-    /// Notes on what limited the audit (page cap, time budget, failed pages).
-    pub notes: Vec<String>,
-    /// Wall time spent on the site.
-    pub duration: Duration,
-}
-
-/// A whole run.
-#[derive(Debug, Clone)]
-pub struct AuditRun {
-    /// When the run started (UTC, RFC 3339).
-    pub started_at: String,
-    /// The run was stopped (Ctrl-C, SIGTERM) before every site was done; the
-    /// results are partial.
-    pub interrupted: bool,
-    /// The date the audit is judged on.
-    pub as_of: Date,
-    /// Results in target order.
-    pub sites: Vec<SiteResult>,
-    /// Wall time of the run.
-    pub duration: Duration,
 }
 
 /// Audits every assignment concurrently (bounded by the crawler's limits).
@@ -220,27 +158,27 @@ async fn audit_site(
     result.findings = audit.finish(&checklist, &facts, result.target.kind, as_of);
     result.score = score(&result.findings);
     result.final_url = Some(facts.final_url);
-    if result.crawl.hit_page_cap {
-        result.notes.push(format!(
-            "page cap reached ({} pages)",
-            result.crawl.pages_fetched
-        ));
-    }
-    if result.crawl.interrupted {
-        result
-            .notes
-            .push("interrupted before the crawl ended".into());
-    }
-    if result.crawl.hit_time_budget {
-        result.notes.push("site time budget ran out".into());
-    }
-    if result.crawl.pages_failed > 0 {
-        result
-            .notes
-            .push(format!("{} pages failed", result.crawl.pages_failed));
-    }
+    result.notes = crawl_notes(&result.crawl);
     result.duration = started.elapsed();
     result
+}
+
+/// What limited a site's crawl, in words for the scorecard's notes.
+fn crawl_notes(stats: &CrawlStats) -> Vec<String> {
+    let mut notes = Vec::new();
+    if stats.hit_page_cap {
+        notes.push(format!("page cap reached ({} pages)", stats.pages_fetched));
+    }
+    if stats.interrupted {
+        notes.push("interrupted before the crawl ended".into());
+    }
+    if stats.hit_time_budget {
+        notes.push("site time budget ran out".into());
+    }
+    if stats.pages_failed > 0 {
+        notes.push(format!("{} pages failed", stats.pages_failed));
+    }
+    notes
 }
 
 /// The row of a site that could not be audited: every applicable item unknown.

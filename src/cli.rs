@@ -10,6 +10,7 @@ use crate::crawl::{
     DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, DEFAULT_PER_HOST, DEFAULT_RETRIES,
     DEFAULT_SITE_BUDGET_SECS, DEFAULT_TIMEOUT_SECS,
 };
+use crate::report::Lang;
 
 /// Default contact URL in the User-Agent; set --contact to your own page.
 pub const DEFAULT_CONTACT: &str = "https://github.com/portal-audit/portal-audit#for-site-owners";
@@ -27,9 +28,10 @@ pub struct Cli {
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done (every site has a row, whatever its outcome)
-  1  a site scored under --fail-under, or (with --fail-on-regression) an item regressed
+  1  a site scored under --fail-under
   2  bad input: targets file, checklist or option (nothing is written)
   3  internal failure (for example the output folder cannot be written)
+  4  an item regressed since the previous run (with --fail-on-regression; 1 wins if both)
   130 interrupted (Ctrl-C or SIGTERM); partial results are written and marked incomplete";
 
 /// The subcommands.
@@ -113,15 +115,15 @@ pub struct RunOptions {
     /// History database (SQLite) every run is recorded in [default: history.sqlite beside the output folder].
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
-    /// Exit 1 if any item went from present to missing or placeholder since the previous run.
+    /// Exit 4 if any item went from present to missing or placeholder since the previous run.
     #[arg(long)]
     pub fail_on_regression: bool,
     /// Exit 1 if any audited site scores under this percentage.
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
     /// Language of report.html: vi (Vietnamese) or en (English).
-    #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
-    pub lang: String,
+    #[arg(long, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
     /// Write CSV files without the UTF-8 byte-order mark Excel needs.
     #[arg(long)]
     pub no_bom: bool,

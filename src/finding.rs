@@ -82,29 +82,6 @@ impl std::str::FromStr for Status {
     }
 }
 
-/// An item whose status differs from the previous run of the same site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
-    /// The site.
-    pub site_id: String,
-    /// The item.
-    pub item_id: String,
-    /// Status in the previous run (`None`: the item was not in it).
-    pub before: Option<Status>,
-    /// Status now (`None`: the item is no longer in the checklist).
-    pub after: Option<Status>,
-}
-
-impl Change {
-    /// A present item that became missing or a placeholder: a regression CI
-    /// can fail on.
-    #[must_use]
-    pub fn is_regression(&self) -> bool {
-        self.before == Some(Status::Present)
-            && matches!(self.after, Some(Status::Missing | Status::Placeholder))
-    }
-}
-
 /// One item's verdict for one site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {

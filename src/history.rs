@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::audit::AuditRun;
 use crate::error::InputError;
-use crate::finding::{Change, Status};
+use crate::finding::Status;
+use crate::run::{AuditRun, Change, Previous};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how
 /// many have run. Append, never edit: old databases replay the tail.
@@ -79,15 +79,6 @@ pub struct ScorePoint {
     pub status: String,
     /// Its score, if audited.
     pub score: Option<f64>,
-}
-
-/// What the last run before this one said about the same sites.
-#[derive(Debug, Default, Clone)]
-pub struct Previous {
-    /// Score per site.
-    pub scores: HashMap<String, Option<f64>>,
-    /// Status per (site, item).
-    pub statuses: HashMap<(String, String), Status>,
 }
 
 impl History {
@@ -312,33 +303,6 @@ impl Drop for History {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.lock);
     }
-}
-
-/// Changes of `run` against what the history said before it, per site that
-/// was audited both times, in run order then checklist order.
-#[must_use]
-pub fn changes_since(previous: &Previous, run: &AuditRun) -> Vec<Change> {
-    let mut changes = Vec::new();
-    for site in &run.sites {
-        if !previous.scores.contains_key(&site.target.id) || site.status.code() != "ok" {
-            continue;
-        }
-        for f in &site.findings {
-            let before = previous
-                .statuses
-                .get(&(site.target.id.clone(), f.item_id.clone()))
-                .copied();
-            if before != Some(f.status) {
-                changes.push(Change {
-                    site_id: site.target.id.clone(),
-                    item_id: f.item_id.clone(),
-                    before,
-                    after: Some(f.status),
-                });
-            }
-        }
-    }
-    changes
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {

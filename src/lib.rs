@@ -40,5 +40,7 @@ pub mod page;
 pub mod parse_pool;
 pub mod progress;
 pub mod report;
+pub mod run;
 pub mod score;
+pub mod site;
 pub mod target;

@@ -7,7 +7,6 @@
 mod decode;
 mod fetch;
 mod robots;
-mod scope;
 mod sitemap;
 
 use std::cmp::Reverse;
@@ -23,10 +22,12 @@ use url::Url;
 pub use decode::decode_html;
 pub use fetch::{Body, Expect, FetchConfig, Fetched, Fetcher};
 pub use robots::{ROBOTS_AGENT, RobotsRules};
-pub use scope::{MAX_URL_CHARS, Scope, looks_like_trap, normalize, shape, url_key};
 pub use sitemap::{SitemapEntries, parse_sitemap};
 
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
+use crate::site::{
+    CrawlStats, LinkPriority, Scope, SiteFacts, looks_like_trap, normalize, shape, url_key,
+};
 
 /// Default cap on pages fetched per site.
 pub const DEFAULT_MAX_PAGES: usize = 200;
@@ -74,46 +75,6 @@ pub struct CrawlConfig {
     pub site_budget: Duration,
     /// Smallest gap between two requests to one site.
     pub min_interval: Duration,
-}
-
-/// Facts about the site as a whole, learnt while opening it.
-#[derive(Debug, Clone)]
-pub struct SiteFacts {
-    /// The start URL from the targets file.
-    pub start_url: Url,
-    /// Where it led after redirects.
-    pub final_url: Url,
-    /// Served over HTTPS with a certificate we accepted.
-    pub https: bool,
-    /// robots.txt answered 200.
-    pub robots_txt: bool,
-    /// A sitemap that answered with XML.
-    pub sitemap_xml: Option<Url>,
-    /// The host has an IPv6 address.
-    pub ipv6: bool,
-    /// Why the certificate is not valid, when `--insecure` let us in anyway.
-    pub tls_problem: Option<String>,
-    /// `<lastmod>` dates from the sitemap, by [`url_key`] of the page.
-    pub lastmod: HashMap<u64, jiff::civil::Date>,
-}
-
-/// Counters of one site's crawl.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CrawlStats {
-    /// Requests for pages (the start page included).
-    pub pages_fetched: usize,
-    /// Of those, the ones that failed.
-    pub pages_failed: usize,
-    /// Links not followed because robots.txt disallows them.
-    pub robots_skipped: usize,
-    /// Links not followed because they look like a crawler trap.
-    pub traps_skipped: usize,
-    /// The page cap stopped the crawl with links still queued.
-    pub hit_page_cap: bool,
-    /// The site budget ran out.
-    pub hit_time_budget: bool,
-    /// The run was interrupted (Ctrl-C, SIGTERM) before the crawl ended.
-    pub interrupted: bool,
 }
 
 /// Opens sites for crawling; shares one HTTP client and connection budget.
@@ -589,15 +550,6 @@ pub struct SiteCrawl {
     next_slot: Instant,
     deadline: Instant,
     stats: CrawlStats,
-}
-
-/// How eagerly a link should be fetched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LinkPriority {
-    /// Main menu, navigation and footer links: the sections we look for.
-    Navigation = 0,
-    /// Everything else.
-    Body = 1,
 }
 
 impl SiteCrawl {

@@ -18,10 +18,10 @@ pub use observe::{
 };
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};
-use crate::crawl::{SiteFacts, url_key};
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
 use crate::page::{FailureKind, FetchFailure};
+use crate::site::{SiteFacts, url_key};
 use crate::target::SiteKind;
 use observe::EVIDENCE_CHARS;
 

@@ -6,11 +6,11 @@ use jiff::civil::Date;
 use url::Url;
 
 use crate::checklist::{Checklist, ItemIndex};
-use crate::crawl::{Scope, normalize};
 use crate::dates::{dates_in, parse_structured};
 use crate::extract::{LinkFact, PageFacts, RunSet, TextRun};
 use crate::fold::{clip, fold};
 use crate::page::{Page, PageOutcome};
+use crate::site::{Scope, normalize};
 
 /// Link labels longer than this many words are article titles, not menu
 /// entries: their text is not matched (their URL still is).

@@ -1,50 +1,14 @@
-//! The CSV scorecards: flat rows, stable columns, UTF-8 (with a BOM for Excel),
-//! and every cell that a spreadsheet would run as a formula neutralised.
+//! The CSV scorecards: one flat serde row struct per file, whose field names
+//! are the header, UTF-8 (with a BOM for Excel), and every text cell that a
+//! spreadsheet would run as a formula neutralised.
 
 use std::borrow::Cow;
 
-use super::ReportOptions;
-use crate::audit::{AuditRun, SiteResult};
-use crate::finding::{Change, Finding, Status};
-use crate::history::Previous;
+use serde::{Serialize, Serializer};
 
-const SCORECARD_COLUMNS: [&str; 21] = [
-    "site_id",
-    "site_name",
-    "kind",
-    "url",
-    "final_url",
-    "status",
-    "errors",
-    "checklist",
-    "ruleset",
-    "as_of",
-    "pages_crawled",
-    "score",
-    "score_change",
-    "present",
-    "missing",
-    "placeholder",
-    "stale",
-    "not_applicable",
-    "missing_items",
-    "notes",
-    "incomplete",
-];
-
-const FINDING_COLUMNS: [&str; 11] = [
-    "site_id",
-    "site_name",
-    "item_id",
-    "item_title",
-    "status",
-    "evidence_url",
-    "evidence",
-    "pages_searched",
-    "basis",
-    "weight",
-    "as_of",
-];
+use super::{ReportInput, ReportOptions, matrix_columns};
+use crate::finding::{Finding, Status};
+use crate::run::{AuditRun, SiteResult, SiteStatus};
 
 /// Makes a cell safe to open in a spreadsheet (OWASP CSV injection): a cell
 /// that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
@@ -61,15 +25,109 @@ pub fn neutralize_cell(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// A text cell, written neutralised (see [`neutralize_cell`]).
+#[derive(Debug, Default)]
+struct Text<'a>(Cow<'a, str>);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&neutralize_cell(&self.0))
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(value: &'a str) -> Self {
+        Self(Cow::Borrowed(value))
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(value: String) -> Self {
+        Self(Cow::Owned(value))
+    }
+}
+
+/// A row of `scorecard.csv` (the targets file's extra columns follow it).
+#[derive(Debug, Default, Serialize)]
+struct ScorecardRow<'a> {
+    site_id: Text<'a>,
+    site_name: Text<'a>,
+    kind: Text<'a>,
+    url: Text<'a>,
+    final_url: Text<'a>,
+    status: Text<'a>,
+    errors: Text<'a>,
+    checklist: Text<'a>,
+    ruleset: Text<'a>,
+    as_of: Text<'a>,
+    pages_crawled: usize,
+    score: Text<'a>,
+    score_change: Text<'a>,
+    present: usize,
+    missing: usize,
+    placeholder: usize,
+    stale: usize,
+    not_applicable: usize,
+    missing_items: Text<'a>,
+    notes: Text<'a>,
+    incomplete: Text<'a>,
+}
+
+/// A row of `findings.csv` and `missing.csv`.
+#[derive(Debug, Default, Serialize)]
+struct FindingRow<'a> {
+    site_id: Text<'a>,
+    site_name: Text<'a>,
+    item_id: Text<'a>,
+    item_title: Text<'a>,
+    status: Text<'a>,
+    evidence_url: Text<'a>,
+    evidence: Text<'a>,
+    pages_searched: Option<usize>,
+    basis: Text<'a>,
+    weight: Text<'a>,
+    as_of: Text<'a>,
+}
+
+/// A row of `changes.csv`.
+#[derive(Debug, Default, Serialize)]
+struct ChangeRow<'a> {
+    site_id: Text<'a>,
+    site_name: Text<'a>,
+    item_id: Text<'a>,
+    item_title: Text<'a>,
+    before: Text<'a>,
+    after: Text<'a>,
+    regression: Text<'a>,
+}
+
+/// The header serde derives for `T`: its field names, as the csv crate
+/// writes them above a row.
+fn header_of<T: Serialize + Default>() -> anyhow::Result<csv::StringRecord> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(T::default())?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot finish CSV: {e}"))?;
+    Ok(csv::Reader::from_reader(bytes.as_slice())
+        .headers()?
+        .clone())
+}
+
+/// A CSV writer into memory, with the BOM if asked for. Headers are written
+/// by the callers, so that a file with no rows still has one.
 fn writer(options: ReportOptions) -> csv::Writer<Vec<u8>> {
     let mut buffer = Vec::new();
     if options.bom {
         buffer.extend_from_slice(b"\xEF\xBB\xBF");
     }
-    csv::WriterBuilder::new().from_writer(buffer)
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(buffer)
 }
 
-fn write_row<I, S>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> csv::Result<()>
+/// Writes a row of plain cells (a header, a matrix row), neutralised.
+fn write_cells<I, S>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> csv::Result<()>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -87,92 +145,88 @@ fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Extra target columns, in the order of the first target that has them.
-fn extra_columns(run: &AuditRun) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
+fn extra_columns(run: &AuditRun) -> Vec<&str> {
+    let mut columns: Vec<&str> = Vec::new();
     for site in &run.sites {
         for (name, _) in &site.target.extra {
-            if !columns.contains(name) {
-                columns.push(name.clone());
+            if !columns.contains(&name.as_str()) {
+                columns.push(name);
             }
         }
     }
     columns
 }
 
-/// `scorecard.csv`: one row per target, in targets-file order.
+/// A score as written: one decimal, empty when there is none.
+fn one_decimal(value: Option<f64>) -> Text<'static> {
+    Text::from(value.map(|v| format!("{v:.1}")).unwrap_or_default())
+}
+
+/// `scorecard.csv`: one row per target, in targets-file order, then the
+/// targets file's extra columns.
 ///
 /// # Errors
 /// Only if the CSV writer fails in memory.
-pub fn scorecard_csv(
-    run: &AuditRun,
-    previous: &Previous,
-    options: ReportOptions,
-) -> anyhow::Result<Vec<u8>> {
+pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
+    let run = input.run;
     let extra = extra_columns(run);
     let mut w = writer(options);
-    write_row(
+    write_cells(
         &mut w,
-        SCORECARD_COLUMNS
+        header_of::<ScorecardRow>()?
             .iter()
-            .map(|c| (*c).to_owned())
-            .chain(extra.iter().cloned()),
+            .chain(extra.iter().copied()),
     )?;
     for site in &run.sites {
-        let mut row = scorecard_row(site, run, previous);
-        for column in &extra {
-            row.push(
+        let change = input
+            .changes
+            .score_change(&site.target.id)
+            .map(|c| format!("{c:+.1}"))
+            .unwrap_or_default();
+        let values: Vec<Text<'_>> = extra
+            .iter()
+            .map(|column| {
                 site.target
                     .extra
                     .iter()
                     .find(|(n, _)| n == column)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default(),
-            );
-        }
-        write_row(&mut w, row)?;
+                    .map_or(Text::default(), |(_, v)| Text::from(v.as_str()))
+            })
+            .collect();
+        w.serialize((scorecard_row(site, run, change), values))?;
     }
     finish(w)
 }
 
-fn scorecard_row(site: &SiteResult, run: &AuditRun, previous: &Previous) -> Vec<String> {
-    let change = match (
-        site.score.score,
-        previous.scores.get(&site.target.id).copied().flatten(),
-    ) {
-        (Some(now), Some(before)) => format!("{:+.1}", now - before),
-        _ => String::new(),
-    };
+fn scorecard_row<'a>(site: &'a SiteResult, run: &AuditRun, change: String) -> ScorecardRow<'a> {
     let s = &site.score;
     let errors = match &site.status {
-        crate::audit::SiteStatus::Ok => String::new(),
-        crate::audit::SiteStatus::Failed(f) => format!("{}: {}", f.kind.code(), f.kind.hint()),
+        SiteStatus::Ok => String::new(),
+        SiteStatus::Failed(f) => format!("{}: {}", f.kind.code(), f.kind.hint()),
     };
-    vec![
-        site.target.id.clone(),
-        site.target.name.clone(),
-        site.target.kind.to_string(),
-        site.target.url.to_string(),
-        site.final_url
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        site.status.code().to_owned(),
-        errors,
-        site.checklist.clone(),
-        site.ruleset.clone(),
-        run.as_of.to_string(),
-        site.pages_crawled.to_string(),
-        s.score.map(|v| format!("{v:.1}")).unwrap_or_default(),
-        change,
-        s.present.to_string(),
-        s.missing.to_string(),
-        s.placeholder.to_string(),
-        s.stale.to_string(),
-        s.not_applicable.to_string(),
-        s.needs_action.join(" "),
-        site.notes.join("; "),
-        incomplete_marker(site, run).to_owned(),
-    ]
+    ScorecardRow {
+        site_id: site.target.id.as_str().into(),
+        site_name: site.target.name.as_str().into(),
+        kind: site.target.kind.to_string().into(),
+        url: site.target.url.as_str().into(),
+        final_url: site.final_url.as_ref().map_or("", url::Url::as_str).into(),
+        status: site.status.code().into(),
+        errors: errors.into(),
+        checklist: site.checklist.as_str().into(),
+        ruleset: site.ruleset.as_str().into(),
+        as_of: run.as_of.to_string().into(),
+        pages_crawled: site.pages_crawled,
+        score: one_decimal(s.score),
+        score_change: change.into(),
+        present: s.present,
+        missing: s.missing,
+        placeholder: s.placeholder,
+        stale: s.stale,
+        not_applicable: s.not_applicable,
+        missing_items: s.needs_action.join(" ").into(),
+        notes: site.notes.join("; ").into(),
+        incomplete: incomplete_marker(site, run).into(),
+    }
 }
 
 /// `interrupted` on every row of a run stopped part-way, so nobody mistakes a
@@ -185,20 +239,20 @@ fn incomplete_marker(site: &SiteResult, run: &AuditRun) -> &'static str {
     }
 }
 
-fn finding_row(site: &SiteResult, f: &Finding, run: &AuditRun) -> Vec<String> {
-    vec![
-        site.target.id.clone(),
-        site.target.name.clone(),
-        f.item_id.clone(),
-        f.item_title.clone(),
-        f.status.to_string(),
-        f.evidence_url.clone().unwrap_or_default(),
-        f.evidence.clone(),
-        f.pages_searched.map(|n| n.to_string()).unwrap_or_default(),
-        f.basis.clone(),
-        format!("{}", f.weight),
-        run.as_of.to_string(),
-    ]
+fn finding_row<'a>(site: &'a SiteResult, f: &'a Finding, run: &AuditRun) -> FindingRow<'a> {
+    FindingRow {
+        site_id: site.target.id.as_str().into(),
+        site_name: site.target.name.as_str().into(),
+        item_id: f.item_id.as_str().into(),
+        item_title: f.item_title.as_str().into(),
+        status: f.status.as_str().into(),
+        evidence_url: f.evidence_url.as_deref().unwrap_or_default().into(),
+        evidence: f.evidence.as_str().into(),
+        pages_searched: f.pages_searched,
+        basis: f.basis.as_str().into(),
+        weight: format!("{}", f.weight).into(),
+        as_of: run.as_of.to_string().into(),
+    }
 }
 
 fn findings_where(
@@ -207,10 +261,10 @@ fn findings_where(
     keep: impl Fn(&Finding) -> bool,
 ) -> anyhow::Result<Vec<u8>> {
     let mut w = writer(options);
-    write_row(&mut w, FINDING_COLUMNS)?;
+    write_cells(&mut w, &header_of::<FindingRow>()?)?;
     for site in &run.sites {
         for f in site.findings.iter().filter(|f| keep(f)) {
-            write_row(&mut w, finding_row(site, f, run))?;
+            w.serialize(finding_row(site, f, run))?;
         }
     }
     finish(w)
@@ -238,46 +292,23 @@ pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec
 ///
 /// # Errors
 /// Only if the CSV writer fails in memory.
-pub fn changes_csv(
-    run: &AuditRun,
-    changes: &[Change],
-    options: ReportOptions,
-) -> anyhow::Result<Vec<u8>> {
+pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
     let mut w = writer(options);
-    write_row(
-        &mut w,
-        [
-            "site_id",
-            "site_name",
-            "item_id",
-            "item_title",
-            "before",
-            "after",
-            "regression",
-        ],
-    )?;
-    for c in changes {
-        let site = run.sites.iter().find(|s| s.target.id == c.site_id);
+    write_cells(&mut w, &header_of::<ChangeRow>()?)?;
+    for c in &input.changes.items {
+        let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
         let title = site
             .and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id))
-            .map(|f| f.item_title.clone())
-            .unwrap_or_default();
-        write_row(
-            &mut w,
-            [
-                c.site_id.clone(),
-                site.map(|s| s.target.name.clone()).unwrap_or_default(),
-                c.item_id.clone(),
-                title,
-                c.before.map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                c.after.map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                if c.is_regression() {
-                    "yes".to_owned()
-                } else {
-                    String::new()
-                },
-            ],
-        )?;
+            .map_or("", |f| f.item_title.as_str());
+        w.serialize(ChangeRow {
+            site_id: c.site_id.as_str().into(),
+            site_name: site.map_or("", |s| s.target.name.as_str()).into(),
+            item_id: c.item_id.as_str().into(),
+            item_title: title.into(),
+            before: c.before.map_or("", Status::as_str).into(),
+            after: c.after.map_or("", Status::as_str).into(),
+            regression: if c.is_regression() { "yes" } else { "" }.into(),
+        })?;
     }
     finish(w)
 }
@@ -301,39 +332,29 @@ pub fn status_code(status: Status) -> &'static str {
 /// # Errors
 /// Only if the CSV writer fails in memory.
 pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    let mut items: Vec<&str> = Vec::new();
-    for site in &run.sites {
-        for f in &site.findings {
-            if !items.contains(&f.item_id.as_str()) {
-                items.push(&f.item_id);
-            }
-        }
-    }
+    let items = matrix_columns(run);
     let mut w = writer(options);
-    write_row(
+    write_cells(
         &mut w,
         ["site_id", "site_name", "score"]
             .into_iter()
-            .chain(items.iter().copied()),
+            .chain(items.iter().map(|f| f.item_id.as_str())),
     )?;
     for site in &run.sites {
         let mut row = vec![
             site.target.id.clone(),
             site.target.name.clone(),
-            site.score
-                .score
-                .map(|v| format!("{v:.1}"))
-                .unwrap_or_default(),
+            one_decimal(site.score.score).0.into_owned(),
         ];
         for item in &items {
             let code = site
                 .findings
                 .iter()
-                .find(|f| f.item_id == *item)
+                .find(|f| f.item_id == item.item_id)
                 .map_or("", |f| status_code(f.status));
             row.push(code.to_owned());
         }
-        write_row(&mut w, row)?;
+        write_cells(&mut w, row)?;
     }
     finish(w)
 }
@@ -359,5 +380,14 @@ mod tests {
         assert_eq!(neutralize_cell("Sở Tư pháp"), "Sở Tư pháp");
         assert_eq!(neutralize_cell("12.5"), "12.5");
         assert_eq!(neutralize_cell("-2.5"), "-2.5");
+    }
+
+    #[test]
+    fn headers_come_from_the_row_structs() {
+        let header = header_of::<FindingRow>().unwrap();
+        assert_eq!(header.len(), 11);
+        assert_eq!(&header[0], "site_id");
+        assert_eq!(&header[10], "as_of");
+        assert_eq!(header_of::<ScorecardRow>().unwrap().len(), 21);
     }
 }

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::audit::AuditRun;
-use crate::finding::{Change, Finding};
+use crate::finding::Finding;
+use crate::run::{AuditRun, Change, SiteStatus};
 
 #[derive(Serialize)]
 struct RunJson<'a> {
@@ -60,8 +60,8 @@ pub fn run_json(run: &AuditRun, changes: &[Change]) -> anyhow::Result<Vec<u8>> {
                 final_url: s.final_url.as_ref().map(url::Url::as_str),
                 status: s.status.code(),
                 error: match &s.status {
-                    crate::audit::SiteStatus::Ok => None,
-                    crate::audit::SiteStatus::Failed(f) => Some(f.to_string()),
+                    SiteStatus::Ok => None,
+                    SiteStatus::Failed(f) => Some(f.to_string()),
                 },
                 checklist: &s.checklist,
                 ruleset: &s.ruleset,

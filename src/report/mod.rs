@@ -1,4 +1,5 @@
-//! Writes the run to files leaders open: CSV scorecards now. Every file is
+//! Writes the run to files leaders open: CSV scorecards, the matrix,
+//! `run.json` and `report.html`. Reports read the run's values only. Every file is
 //! built in memory, written to a temporary name and renamed into place, so a
 //! reader never sees half a file and a failed run never clobbers the last
 //! good one.
@@ -12,15 +13,42 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::audit::AuditRun;
-use crate::finding::Change;
-use crate::history::Previous;
+use crate::finding::Finding;
+use crate::run::{AuditRun, RunChanges};
 
 pub use self::csv::{
     changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv, status_code,
 };
-pub use self::html::{Lang, render_html};
+pub use self::html::render_html;
 pub use self::json::run_json;
+
+/// The language of the report's own words (titles, headings, labels). Data
+/// from the checklist is shown in English only where the checklist gives an
+/// English title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// Vietnamese, the default: the readers are Vietnamese officials.
+    #[default]
+    Vi,
+    /// English.
+    En,
+}
+
+/// The matrix's columns: the first finding of every item, in checklist
+/// order, items first seen in targets order. `matrix.csv` and the report's
+/// matrix both use these.
+#[must_use]
+pub fn matrix_columns(run: &AuditRun) -> Vec<&Finding> {
+    let mut items: Vec<&Finding> = Vec::new();
+    for site in &run.sites {
+        for f in &site.findings {
+            if !items.iter().any(|i| i.item_id == f.item_id) {
+                items.push(f);
+            }
+        }
+    }
+    items
+}
 
 /// Options for the written files.
 #[derive(Debug, Clone, Copy)]
@@ -46,10 +74,8 @@ impl Default for ReportOptions {
 pub struct ReportInput<'a> {
     /// The run.
     pub run: &'a AuditRun,
-    /// What the history said before it.
-    pub previous: &'a Previous,
-    /// Items whose status changed since.
-    pub changes: &'a [Change],
+    /// What changed since the previous run.
+    pub changes: &'a RunChanges,
 }
 
 /// Paths of the files written.
@@ -71,18 +97,15 @@ pub fn write_reports(
 ) -> anyhow::Result<WrittenReports> {
     let run = input.run;
     let files = [
-        (
-            "scorecard.csv",
-            scorecard_csv(run, input.previous, options)?,
-        ),
+        ("scorecard.csv", scorecard_csv(input, options)?),
         ("findings.csv", findings_csv(run, options)?),
         ("missing.csv", missing_csv(run, options)?),
-        ("changes.csv", changes_csv(run, input.changes, options)?),
+        ("changes.csv", changes_csv(input, options)?),
         ("matrix.csv", matrix_csv(run, options)?),
-        ("run.json", run_json(run, input.changes)?),
+        ("run.json", run_json(run, &input.changes.items)?),
         (
             "report.html",
-            render_html(run, input.changes, options.lang).into_bytes(),
+            render_html(run, &input.changes.items, options.lang).into_bytes(),
         ),
     ];
     std::fs::create_dir_all(out)

@@ -1,9 +1,9 @@
 //! Detection cases from issue #3's acceptance lines, each on a small site
 //! built in the test and served on 127.0.0.1.
 
-use portal_audit::audit::SiteResult;
 use portal_audit::finding::Status;
 use portal_audit::fixture_server::FixtureSite;
+use portal_audit::run::SiteResult;
 use portal_audit::target::SiteKind;
 
 use crate::support::{audit_served, serve_all};

@@ -92,7 +92,7 @@ async fn a_down_site_still_gets_a_row_with_a_named_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rules_follow_the_audit_date() {
     let served = serve_all(vec![crate::support::fixture("tinh-tieng-anh")]).await;
-    let status = |run: &portal_audit::audit::AuditRun, item: &str| {
+    let status = |run: &portal_audit::run::AuditRun, item: &str| {
         run.sites[0]
             .findings
             .iter()

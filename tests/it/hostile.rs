@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use portal_audit::audit::{Assignment, AuditRun, run_audit};
+use portal_audit::audit::{Assignment, run_audit};
 use portal_audit::checklist;
 use portal_audit::crawl::CrawlConfig;
 use portal_audit::progress::Progress;
+use portal_audit::run::AuditRun;
 use portal_audit::target::{SiteKind, Target};
 use tokio_util::sync::CancellationToken;
 
@@ -55,7 +56,7 @@ async fn audit(urls: &[String], config: CrawlConfig) -> (AuditRun, Duration) {
     (run, started.elapsed())
 }
 
-async fn status_of(hazard: Hazard, bound: Duration) -> (String, portal_audit::audit::SiteResult) {
+async fn status_of(hazard: Hazard, bound: Duration) -> (String, portal_audit::run::SiteResult) {
     let site = serve(hazard).await;
     let (mut run, took) = audit(&[site.url("http")], quick()).await;
     assert!(took < bound, "took {took:?}, bound {bound:?}");
@@ -248,7 +249,7 @@ async fn good_site_is_unaffected_by_hostile_neighbours() {
     let (mixed, took) = audit(&urls, quick()).await;
     assert!(took < Duration::from_secs(25), "{took:?}");
     assert_eq!(mixed.sites.len(), urls.len(), "one row per target");
-    let statuses = |r: &portal_audit::audit::SiteResult| {
+    let statuses = |r: &portal_audit::run::SiteResult| {
         r.findings
             .iter()
             .map(|f| (f.item_id.clone(), f.status))

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use portal_audit::finding::{Change, Status};
+use portal_audit::finding::Status;
 use portal_audit::fixture_server::{FixtureSite, embedded_sites};
 use portal_audit::report::{Lang, render_html};
+use portal_audit::run::Change;
 use portal_audit::target::SiteKind;
 
 use crate::support::{audit_served, serve_all};

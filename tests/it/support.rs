@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::civil::Date;
-use portal_audit::audit::{Assignment, AuditRun, run_audit};
+use portal_audit::audit::{Assignment, run_audit};
 use portal_audit::checklist;
 use portal_audit::crawl::{CrawlConfig, FetchConfig};
 use portal_audit::fixture_server::{FIXTURE_AS_OF, FixtureSite, ServedSite, embedded_sites, serve};
 use portal_audit::progress::Progress;
+use portal_audit::run::AuditRun;
 
 /// The fixture site with this id.
 pub fn fixture(id: &str) -> FixtureSite {

@@ -1,0 +1,426 @@
+//! The one pass over a page's DOM that fills [`PageFacts`]: a [`Walker`]
+//! keeps the context of the open elements (hidden, navigation, footer, menu,
+//! link, heading) and hands each element, text node and closing tag to its
+//! own handler. The walk is iterative, so deep pages cannot overflow the
+//! stack.
+
+use std::borrow::Cow;
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
+use url::Url;
+
+use super::chrome::{RunSet, key_of, link_key};
+use super::elements::{Attrs, Marks, Tag, is_date_meta, is_footer, is_menu, is_navigation};
+use super::selectors::SelectorSet;
+use super::{LinkFact, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS, PageFacts, TextRun};
+use crate::fold::{clipped, fold, squash_whitespace, squashed};
+use crate::site::LinkPriority;
+
+/// What an open element contributes to the context of the text inside it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Frame {
+    hidden: bool,
+    link: bool,
+    heading: bool,
+    navigation: bool,
+    footer: bool,
+    menu: bool,
+    title: bool,
+}
+
+struct OpenLink<'d> {
+    href: &'d str,
+    /// Title, aria-label, text and image alt, in document order.
+    label: String,
+    priority: LinkPriority,
+    in_menu: bool,
+}
+
+/// How many open elements of each kind enclose the current node, and the
+/// link and heading being read.
+#[derive(Default)]
+struct Context<'d> {
+    hidden: usize,
+    navigation: usize,
+    footer: usize,
+    menu: usize,
+    title: usize,
+    link: Option<OpenLink<'d>>,
+    heading: Option<String>,
+}
+
+/// Builds [`PageFacts::all_text`]. Without a chrome every run goes in. With
+/// one, the runs it lacks go in with the run just before and just after each,
+/// so a label and its value written as two runs ("Điện thoại:", then the
+/// number) still read as one; where runs were left out, a line holding only
+/// [`GAP`] keeps patterns from matching across the hole.
+#[derive(Default)]
+struct AllText<'d> {
+    next: usize,
+    last_new: Option<usize>,
+    last_written: Option<usize>,
+    held: Option<(usize, Cow<'d, str>)>,
+}
+
+/// Marks where `all_text` leaves runs out: neither white space nor a word.
+const GAP: char = '\u{1f}';
+
+impl<'d> AllText<'d> {
+    // A `&Cow`, not a `&str`: a run held back is kept as borrowed from the DOM
+    // when it can be, instead of always copied.
+    #[allow(clippy::ptr_arg)]
+    fn add(&mut self, out: &mut String, run: &Cow<'d, str>, shared: bool) {
+        let index = self.next;
+        self.next += 1;
+        if !shared {
+            if let Some((held, text)) = self.held.take()
+                && held + 1 == index
+            {
+                self.write(out, held, &text);
+            }
+            self.write(out, index, run);
+            self.last_new = Some(index);
+        } else if self.last_new.is_some_and(|new| new + 1 == index) {
+            self.write(out, index, run);
+        } else {
+            self.held = Some((index, run.clone()));
+        }
+    }
+
+    fn write(&mut self, out: &mut String, index: usize, run: &str) {
+        if !out.is_empty() {
+            if self.last_written.is_some_and(|last| last + 1 != index) {
+                out.push('\n');
+                out.push(GAP);
+            }
+            out.push('\n');
+        }
+        out.push_str(run);
+        self.last_written = Some(index);
+    }
+}
+
+/// One walk over one page's DOM.
+pub(super) struct Walker<'d, 'x> {
+    page: &'x Url,
+    selectors: &'x SelectorSet,
+    chrome: Option<&'x RunSet>,
+    /// Links resolve against `<base href>` when the head has one (it comes
+    /// before any link in a well-formed page).
+    base: Url,
+    base_seen: bool,
+    /// Per selector: matched already, or its item settled (never tried).
+    matched: Vec<bool>,
+    stack: Vec<Frame>,
+    cx: Context<'d>,
+    all_text: AllText<'d>,
+    text_chars: usize,
+    /// The last link's label buffer, reused by the next link.
+    label_buffer: String,
+    facts: PageFacts,
+}
+
+impl<'d, 'x> Walker<'d, 'x> {
+    /// A walk of a page at `page`; selectors of items marked in `skip_items`
+    /// are not tried, and what `chrome` has is left out.
+    pub(super) fn new(
+        page: &'x Url,
+        selectors: &'x SelectorSet,
+        skip_items: &[bool],
+        chrome: Option<&'x RunSet>,
+    ) -> Self {
+        let matched = selectors
+            .signals
+            .iter()
+            .map(|s| skip_items.get(s.item).copied().unwrap_or(false))
+            .collect();
+        Self {
+            page,
+            selectors,
+            chrome,
+            base: page.clone(),
+            base_seen: false,
+            matched,
+            stack: Vec::new(),
+            cx: Context::default(),
+            all_text: AllText::default(),
+            text_chars: 0,
+            label_buffer: String::new(),
+            facts: PageFacts::default(),
+        }
+    }
+
+    /// Walks `document` and returns what it says.
+    pub(super) fn walk(mut self, document: &'d Html) -> PageFacts {
+        for edge in document.tree.root().traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(element) => {
+                        self.match_selectors(ElementRef::wrap(node), element);
+                        self.open_element(element);
+                    }
+                    Node::Text(text) => self.text(text),
+                    _ => {}
+                },
+                Edge::Close(node) if node.value().is_element() => self.close_element(),
+                Edge::Close(_) => {}
+            }
+        }
+        self.facts.title = squash_whitespace(&self.facts.title);
+        self.facts
+    }
+
+    /// Records the selectors `element` matches that had not matched yet.
+    fn match_selectors(
+        &mut self,
+        element_ref: Option<ElementRef<'d>>,
+        element: &scraper::node::Element,
+    ) {
+        let Some(element_ref) = element_ref else {
+            return;
+        };
+        for i in self.selectors.candidates(element) {
+            if !self.matched[i]
+                && self.selectors.could_match(i, element)
+                && self.selectors.signals[i].selector.matches(&element_ref)
+            {
+                self.matched[i] = true;
+                self.facts.selector_hits.push(i);
+            }
+        }
+    }
+
+    fn open_element(&mut self, element: &'d scraper::node::Element) {
+        let tag = Tag::of(&element.name.local);
+        let attrs = Attrs::of(element);
+        if tag == Tag::Base {
+            self.note_base(attrs.href);
+        }
+        let mut frame = self.enter_context(tag, &attrs);
+        frame.link = self.open_link(tag, &attrs);
+        if tag == Tag::Heading && self.cx.heading.is_none() {
+            frame.heading = true;
+            self.cx.heading = Some(String::new());
+        }
+        self.note_dates(tag, &attrs);
+        if self.cx.hidden == 0 {
+            self.note_image_and_media(tag, attrs.alt);
+        }
+        self.stack.push(frame);
+    }
+
+    /// The first `<base href>` sets what links resolve against.
+    fn note_base(&mut self, href: Option<&str>) {
+        if self.base_seen {
+            return;
+        }
+        if let Some(href) = href {
+            self.base_seen = true;
+            if let Ok(joined) = self.page.join(href.trim()) {
+                self.base = joined;
+            }
+        }
+    }
+
+    /// The context flags `tag` opens: hidden text, the title, navigation,
+    /// footer, menu.
+    fn enter_context(&mut self, tag: Tag, attrs: &Attrs<'_>) -> Frame {
+        let marks = Marks::of(attrs.class) | Marks::of(attrs.id);
+        let cx = &mut self.cx;
+        let mut frame = Frame::default();
+        if tag == Tag::Hidden {
+            frame.hidden = true;
+            cx.hidden += 1;
+        }
+        if tag == Tag::Title && cx.title == 0 && self.facts.title.is_empty() {
+            frame.title = true;
+            cx.title += 1;
+        }
+        if is_navigation(tag, marks, attrs.role) {
+            frame.navigation = true;
+            cx.navigation += 1;
+        }
+        if is_footer(tag, marks, attrs.role) {
+            frame.footer = true;
+            cx.footer += 1;
+        }
+        if is_menu(tag, marks, attrs.role) {
+            frame.menu = true;
+            cx.menu += 1;
+        }
+        frame
+    }
+
+    /// Opens a link at an `<a href>`, or at an `<option>` whose value is a web
+    /// address ("Liên kết website" is often a `<select>` of other agencies'
+    /// addresses). Returns whether one was opened.
+    fn open_link(&mut self, tag: Tag, attrs: &Attrs<'d>) -> bool {
+        let target = match tag {
+            Tag::A => attrs.href,
+            Tag::Option => attrs
+                .value
+                .filter(|v| v.starts_with("http://") || v.starts_with("https://")),
+            _ => None,
+        };
+        let Some(href) = target else {
+            return false;
+        };
+        if self.cx.link.is_some() || self.facts.links.len() >= MAX_LINKS_PER_PAGE {
+            return false;
+        }
+        let mut label = std::mem::take(&mut self.label_buffer);
+        label.clear();
+        for v in [attrs.title, attrs.aria_label].into_iter().flatten() {
+            label.push(' ');
+            label.push_str(v);
+        }
+        self.cx.link = Some(OpenLink {
+            href,
+            label,
+            priority: if self.cx.navigation > 0 {
+                LinkPriority::Navigation
+            } else {
+                LinkPriority::Body
+            },
+            in_menu: self.cx.menu > 0 && self.cx.footer == 0,
+        });
+        true
+    }
+
+    /// Machine-readable dates: `<time datetime>` and date meta tags.
+    fn note_dates(&mut self, tag: Tag, attrs: &Attrs<'_>) {
+        if tag == Tag::Time
+            && let Some(datetime) = attrs.datetime
+        {
+            self.facts.structured_dates.push(datetime.to_owned());
+        }
+        if tag == Tag::Meta
+            && let (Some(key), Some(content)) = (attrs.property.or(attrs.name), attrs.content)
+            && is_date_meta(key)
+        {
+            self.facts.structured_dates.push(content.to_owned());
+        }
+    }
+
+    /// An image's alt labels the link around it; images, media and tables
+    /// outside links and navigation are content.
+    fn note_image_and_media(&mut self, tag: Tag, alt: Option<&str>) {
+        if tag == Tag::Img
+            && let (Some(link), Some(alt)) = (self.cx.link.as_mut(), alt)
+        {
+            link.label.push(' ');
+            link.label.push_str(alt);
+        }
+        if matches!(tag, Tag::Img | Tag::Media | Tag::Table)
+            && self.cx.link.is_none()
+            && self.cx.navigation == 0
+        {
+            self.facts.content_media += 1;
+        }
+    }
+
+    fn text(&mut self, text: &'d str) {
+        if self.cx.title > 0 {
+            self.facts.title.push_str(text);
+            return;
+        }
+        if self.cx.hidden > 0 || self.text_chars > MAX_TEXT_CHARS {
+            return;
+        }
+        let run = text.trim();
+        if run.is_empty() {
+            return;
+        }
+        self.text_chars += run.len();
+        let run = squashed(run);
+        let key = key_of(&*run);
+        if self.chrome.is_none() {
+            self.facts.text_keys.push(key);
+        }
+        let shared = self.chrome.is_some_and(|c| c.texts.contains(&key));
+        self.all_text.add(&mut self.facts.all_text, &run, shared);
+        if let Some(link) = self.cx.link.as_mut() {
+            link.label.push(' ');
+            link.label.push_str(&run);
+            return;
+        }
+        if self.chrome.is_none() {
+            push_line(&mut self.facts.own_text, &run);
+        }
+        if let Some(heading) = self.cx.heading.as_mut() {
+            heading.push(' ');
+            heading.push_str(&run);
+        }
+        if self.cx.navigation == 0 {
+            self.content_run(run);
+        }
+    }
+
+    /// Keeps a run outside navigation as the page's content, unless the
+    /// chrome has it. Runs compare folded, so a run the home page has in
+    /// another case or punctuation is chrome all the same.
+    fn content_run(&mut self, run: Cow<'_, str>) {
+        let folded = fold(&run);
+        let folded_key = key_of(&folded);
+        if folded.len() > 2 && self.chrome.is_none_or(|c| !c.runs.contains(&folded_key)) {
+            self.facts.content_runs.push(TextRun {
+                hash: folded_key,
+                folded,
+                text: run.into_owned(),
+            });
+        }
+    }
+
+    fn close_element(&mut self) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let cx = &mut self.cx;
+        cx.hidden -= usize::from(frame.hidden);
+        cx.title -= usize::from(frame.title);
+        cx.navigation -= usize::from(frame.navigation);
+        cx.footer -= usize::from(frame.footer);
+        cx.menu -= usize::from(frame.menu);
+        if frame.link
+            && let Some(link) = self.cx.link.take()
+        {
+            self.close_link(link);
+        }
+        if frame.heading
+            && let Some(heading) = self.cx.heading.take()
+        {
+            let heading = squash_whitespace(&heading);
+            if !heading.is_empty() {
+                self.facts.headings.push(heading);
+            }
+        }
+    }
+
+    /// Keeps a closed link, unless the home page has it too (same label, same
+    /// target): that says nothing new and is queued already.
+    fn close_link(&mut self, link: OpenLink<'_>) {
+        let squashed_label = squashed(&link.label);
+        let label = clipped(&squashed_label, MAX_LABEL_CHARS);
+        let key = link_key(link.href, &label, &self.base);
+        if self.chrome.is_none_or(|c| !c.links.contains(&key)) {
+            self.facts.links.push(LinkFact {
+                url: self.base.join(link.href.trim()).ok(),
+                label: label.into_owned(),
+                priority: link.priority,
+                in_menu: link.in_menu,
+                key,
+            });
+        }
+        // The label's buffer serves the next link.
+        drop(squashed_label);
+        self.label_buffer = link.label;
+    }
+}
+
+fn push_line(buffer: &mut String, run: &str) {
+    if !buffer.is_empty() {
+        buffer.push('\n');
+    }
+    buffer.push_str(run);
+}

@@ -1,0 +1,179 @@
+//! The values a run produces: every site's result and how its audit ended,
+//! and what changed since the previous run. They sit low in the house: the
+//! orchestrator builds them, and reports and history read them without
+//! knowing how they were made.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jiff::civil::Date;
+use serde::Serialize;
+use url::Url;
+
+use crate::finding::{Finding, Status};
+use crate::page::FetchFailure;
+use crate::score::SiteScore;
+use crate::site::CrawlStats;
+use crate::target::Target;
+
+/// How the audit of one site ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteStatus {
+    /// Audited.
+    Ok,
+    /// Could not be audited.
+    Failed(FetchFailure),
+}
+
+impl SiteStatus {
+    /// `ok` or the failure code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            SiteStatus::Ok => "ok",
+            SiteStatus::Failed(f) => f.kind.code(),
+        }
+    }
+}
+
+/// The result for one site.
+#[derive(Debug, Clone)]
+pub struct SiteResult {
+    /// The target as given.
+    pub target: Target,
+    /// Checklist id and version it was judged by.
+    pub checklist: String,
+    /// Rule sets in force on the audit date.
+    pub ruleset: String,
+    /// How it ended.
+    pub status: SiteStatus,
+    /// Where the start URL led.
+    pub final_url: Option<Url>,
+    /// Crawl counters.
+    pub crawl: CrawlStats,
+    /// Pages examined.
+    pub pages_crawled: usize,
+    /// One per checklist item.
+    pub findings: Vec<Finding>,
+    /// Totals.
+    pub score: SiteScore,
+    /// Notes on what limited the audit (page cap, time budget, failed pages).
+    pub notes: Vec<String>,
+    /// Wall time spent on the site.
+    pub duration: Duration,
+}
+
+/// A whole run.
+#[derive(Debug, Clone)]
+pub struct AuditRun {
+    /// When the run started (UTC, RFC 3339).
+    pub started_at: String,
+    /// The run was stopped (Ctrl-C, SIGTERM) before every site was done; the
+    /// results are partial.
+    pub interrupted: bool,
+    /// The date the audit is judged on.
+    pub as_of: Date,
+    /// Results in target order.
+    pub sites: Vec<SiteResult>,
+    /// Wall time of the run.
+    pub duration: Duration,
+}
+
+/// An item whose status differs from the previous run of the same site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The site.
+    pub site_id: String,
+    /// The item.
+    pub item_id: String,
+    /// Status in the previous run (`None`: the item was not in it).
+    pub before: Option<Status>,
+    /// Status now (`None`: the item is no longer in the checklist).
+    pub after: Option<Status>,
+}
+
+impl Change {
+    /// A present item that became missing or a placeholder: a regression CI
+    /// can fail on.
+    #[must_use]
+    pub fn is_regression(&self) -> bool {
+        self.before == Some(Status::Present)
+            && matches!(self.after, Some(Status::Missing | Status::Placeholder))
+    }
+}
+
+/// What the last run before this one said about the same sites.
+#[derive(Debug, Default, Clone)]
+pub struct Previous {
+    /// Score per site.
+    pub scores: HashMap<String, Option<f64>>,
+    /// Status per (site, item).
+    pub statuses: HashMap<(String, String), Status>,
+}
+
+/// What changed since the previous run: the items whose status changed and
+/// each site's score change, worked out once before anything is written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunChanges {
+    /// Items whose status changed, in run order then checklist order.
+    pub items: Vec<Change>,
+    /// Score now minus score then, per site audited both times.
+    pub scores: HashMap<String, f64>,
+}
+
+impl RunChanges {
+    /// The changes of `run` against what the history said before it, per
+    /// site that was audited both times.
+    #[must_use]
+    pub fn since(previous: &Previous, run: &AuditRun) -> Self {
+        let scores = run
+            .sites
+            .iter()
+            .filter_map(|site| {
+                let before = previous.scores.get(&site.target.id).copied().flatten()?;
+                Some((site.target.id.clone(), site.score.score? - before))
+            })
+            .collect();
+        Self {
+            items: item_changes(previous, run),
+            scores,
+        }
+    }
+
+    /// The score change of `site_id`, if it was scored both times.
+    #[must_use]
+    pub fn score_change(&self, site_id: &str) -> Option<f64> {
+        self.scores.get(site_id).copied()
+    }
+
+    /// The changes that are regressions.
+    pub fn regressions(&self) -> impl Iterator<Item = &Change> {
+        self.items.iter().filter(|c| c.is_regression())
+    }
+}
+
+/// Items whose status changed since `previous`, per site that was audited
+/// both times, in run order then checklist order.
+fn item_changes(previous: &Previous, run: &AuditRun) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for site in &run.sites {
+        if !previous.scores.contains_key(&site.target.id) || site.status != SiteStatus::Ok {
+            continue;
+        }
+        for f in &site.findings {
+            let before = previous
+                .statuses
+                .get(&(site.target.id.clone(), f.item_id.clone()))
+                .copied();
+            if before != Some(f.status) {
+                changes.push(Change {
+                    site_id: site.target.id.clone(),
+                    item_id: f.item_id.clone(),
+                    before,
+                    after: Some(f.status),
+                });
+            }
+        }
+    }
+    changes
+}
