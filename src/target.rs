@@ -112,27 +112,7 @@ pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputErro
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(path, &e))?
-        .iter()
-        .map(str::to_ascii_lowercase)
-        .collect::<Vec<_>>();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    for required in REQUIRED_COLUMNS {
-        if column(required).is_none() {
-            return Err(InputError::at_line(
-                path,
-                1,
-                format!(
-                    "the header has no `{required}` column (expected at least id,name,kind,url)"
-                ),
-            ));
-        }
-    }
-    let [id_col, name_col, kind_col, url_col] = REQUIRED_COLUMNS.map(|c| column(c).unwrap_or(0));
-    let checklist_col = column("checklist");
-
+    let columns = Columns::of(path, reader.headers().map_err(|e| csv_error(path, &e))?)?;
     let mut targets = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
     for record in reader.records() {
@@ -143,45 +123,15 @@ pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputErro
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let field = |i: usize| record.get(i).unwrap_or("").to_owned();
-        let id = field(id_col);
-        if id.is_empty() {
-            return Err(InputError::at_line(path, line, "empty `id`"));
-        }
+        let at_line = |m: String| InputError::at_line(path, line, m);
+        let id = columns.id(&record).map_err(at_line)?;
         if let Some(first) = first_line_of.get(&id) {
-            return Err(InputError::at_line(
-                path,
-                line,
-                format!("duplicate id `{id}` (first used on line {first})"),
-            ));
+            return Err(at_line(format!(
+                "duplicate id `{id}` (first used on line {first})"
+            )));
         }
         first_line_of.insert(id.clone(), line);
-        let kind = field(kind_col)
-            .parse::<SiteKind>()
-            .map_err(|m| InputError::at_line(path, line, m))?;
-        let url =
-            parse_start_url(&field(url_col)).map_err(|m| InputError::at_line(path, line, m))?;
-        let name = match field(name_col) {
-            n if n.is_empty() => id.clone(),
-            n => n,
-        };
-        let checklist = checklist_col.map(field).filter(|c| !c.is_empty());
-        let extra = headers
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| {
-                !REQUIRED_COLUMNS.contains(&h.as_str()) && !OPTIONAL_COLUMNS.contains(&h.as_str())
-            })
-            .map(|(i, h)| (h.clone(), field(i)))
-            .collect();
-        targets.push(Target {
-            id,
-            name,
-            kind,
-            url,
-            checklist,
-            extra,
-        });
+        targets.push(columns.target(id, &record).map_err(at_line)?);
     }
     if targets.is_empty() {
         return Err(InputError::in_file(
@@ -190,6 +140,82 @@ pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputErro
         ));
     }
     Ok(targets)
+}
+
+/// Where each column of a targets file is, from its header.
+struct Columns {
+    /// Every header, lower-cased.
+    headers: Vec<String>,
+    id: usize,
+    name: usize,
+    kind: usize,
+    url: usize,
+    checklist: Option<usize>,
+}
+
+impl Columns {
+    fn of(path: &Path, header: &csv::StringRecord) -> Result<Self, InputError> {
+        let headers: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
+        let column = |name: &str| headers.iter().position(|h| h == name);
+        for required in REQUIRED_COLUMNS {
+            if column(required).is_none() {
+                return Err(InputError::at_line(
+                    path,
+                    1,
+                    format!(
+                        "the header has no `{required}` column (expected at least id,name,kind,url)"
+                    ),
+                ));
+            }
+        }
+        let [id, name, kind, url] = REQUIRED_COLUMNS.map(|c| column(c).unwrap_or(0));
+        let checklist = column("checklist");
+        Ok(Self {
+            headers,
+            id,
+            name,
+            kind,
+            url,
+            checklist,
+        })
+    }
+
+    /// The id on one row.
+    fn id(&self, record: &csv::StringRecord) -> Result<String, String> {
+        match record.get(self.id).unwrap_or("") {
+            "" => Err("empty `id`".into()),
+            id => Ok(id.to_owned()),
+        }
+    }
+
+    /// The target `id` on one row, or what is wrong with the row.
+    fn target(&self, id: String, record: &csv::StringRecord) -> Result<Target, String> {
+        let field = |i: usize| record.get(i).unwrap_or("").to_owned();
+        let kind = field(self.kind).parse::<SiteKind>()?;
+        let url = parse_start_url(&field(self.url))?;
+        let name = match field(self.name) {
+            n if n.is_empty() => id.clone(),
+            n => n,
+        };
+        let checklist = self.checklist.map(field).filter(|c| !c.is_empty());
+        let extra = self
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                !REQUIRED_COLUMNS.contains(&h.as_str()) && !OPTIONAL_COLUMNS.contains(&h.as_str())
+            })
+            .map(|(i, h)| (h.clone(), field(i)))
+            .collect();
+        Ok(Target {
+            id,
+            name,
+            kind,
+            url,
+            checklist,
+            extra,
+        })
+    }
 }
 
 fn parse_start_url(raw: &str) -> Result<Url, String> {

@@ -150,6 +150,24 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
         esc(&anchor(&site.target.id))
     )?;
     writeln!(out, "<h3>{}</h3>", esc(&site.target.name))?;
+    write_site_meta(out, site, t)?;
+    let to_fix: Vec<&Finding> = site
+        .findings
+        .iter()
+        .filter(|f| f.status.needs_action() && !f.report_only)
+        .collect();
+    if to_fix.is_empty() {
+        if site.status == SiteStatus::Ok {
+            writeln!(out, "<p>{}</p>", t.nothing_to_fix)?;
+        }
+        return writeln!(out, "</section>");
+    }
+    write_fix_table(out, &to_fix, t, lang)?;
+    writeln!(out, "</section>")
+}
+
+/// The site's address, pages, score, failure and notes.
+fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui) -> fmt::Result {
     write!(out, "<p class=\"meta\">{}: ", t.address)?;
     write_link(out, site.target.url.as_str())?;
     if let Some(final_url) = site.final_url.as_ref().filter(|u| *u != &site.target.url) {
@@ -178,17 +196,11 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
             esc(&site.notes.join("; "))
         )?;
     }
-    let to_fix: Vec<&Finding> = site
-        .findings
-        .iter()
-        .filter(|f| f.status.needs_action() && !f.report_only)
-        .collect();
-    if to_fix.is_empty() {
-        if site.status == SiteStatus::Ok {
-            writeln!(out, "<p>{}</p>", t.nothing_to_fix)?;
-        }
-        return writeln!(out, "</section>");
-    }
+    Ok(())
+}
+
+/// What the agency must add or fix, one row per item.
+fn write_fix_table(out: &mut String, to_fix: &[&Finding], t: &Ui, lang: Lang) -> fmt::Result {
     writeln!(out, "<table class=\"fix\">")?;
     writeln!(
         out,
@@ -196,7 +208,7 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
         t.item, t.status, t.basis, t.evidence, t.where_looked
     )?;
     writeln!(out, "<tbody>")?;
-    for f in to_fix {
+    for f in to_fix.iter().copied() {
         write!(
             out,
             "<tr><td>{} <code>{}</code></td><td>",
@@ -223,8 +235,7 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
         writeln!(out, "</td></tr>")?;
     }
     writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
-    writeln!(out, "</section>")
+    writeln!(out, "</table>")
 }
 
 pub(super) fn write_changes(

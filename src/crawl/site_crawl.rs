@@ -1,0 +1,223 @@
+//! One site being crawled: hands out fetched pages one at a time while
+//! keeping a bounded number of polite fetches in flight, within the page
+//! cap, the depth limit and the site's time budget.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::frontier::Frontier;
+use super::politeness::{Fetched, Pace, Permit};
+use super::{CrawlConfig, Expect, Fetcher, page_from};
+use crate::page::{Page, PageOutcome};
+use crate::site::{CrawlStats, LinkPriority, Scope, SiteFacts, url_key};
+
+/// One site being crawled. Ask for pages with [`SiteCrawl::next_page`] and
+/// feed their links back with [`SiteCrawl::enqueue`].
+#[derive(Debug)]
+pub struct SiteCrawl {
+    fetcher: Fetcher,
+    config: Arc<CrawlConfig>,
+    facts: SiteFacts,
+    scope: Arc<Scope>,
+    permit: Permit,
+    pace: Pace,
+    frontier: Frontier,
+    fetched: Fetched,
+    inflight: JoinSet<Page>,
+    first: Option<Page>,
+    not_found_probe: Option<Page>,
+    cancel: CancellationToken,
+    deadline: Instant,
+    stats: CrawlStats,
+}
+
+/// What opening a site produced, to start its crawl from.
+pub(super) struct Opened {
+    pub(super) fetcher: Fetcher,
+    pub(super) config: Arc<CrawlConfig>,
+    pub(super) cancel: CancellationToken,
+    pub(super) deadline: Instant,
+    pub(super) facts: SiteFacts,
+    pub(super) permit: Permit,
+    pub(super) pace: Pace,
+    /// The start page, already fetched.
+    pub(super) first: Page,
+    pub(super) not_found_probe: Option<Page>,
+    /// Sitemap URLs requested while opening: never fetched again.
+    pub(super) sitemaps_tried: Vec<Url>,
+    /// Pages the sitemap lists, queued first.
+    pub(super) seeds: Vec<Url>,
+}
+
+impl SiteCrawl {
+    pub(super) fn new(opened: Opened) -> Self {
+        let Opened {
+            fetcher,
+            config,
+            cancel,
+            deadline,
+            facts,
+            permit,
+            pace,
+            first,
+            not_found_probe,
+            sitemaps_tried,
+            seeds,
+        } = opened;
+        let mut seen: HashSet<u64> = sitemaps_tried.iter().map(url_key).collect();
+        seen.insert(url_key(&facts.start_url));
+        seen.insert(url_key(&facts.final_url));
+        let fetched = Arc::new(Mutex::new(seen.clone()));
+        let mut crawl = Self {
+            fetcher,
+            frontier: Frontier::new(config.max_pages, seen),
+            config,
+            scope: Arc::new(Scope::of(&facts.final_url)),
+            facts,
+            permit,
+            pace,
+            fetched,
+            inflight: JoinSet::new(),
+            first: Some(first),
+            not_found_probe,
+            cancel,
+            deadline,
+            stats: CrawlStats {
+                pages_fetched: 1,
+                ..CrawlStats::default()
+            },
+        };
+        crawl.enqueue(seeds.into_iter().map(|u| (u, LinkPriority::Body)), 0);
+        crawl
+    }
+
+    /// Facts about the site.
+    #[must_use]
+    pub fn facts(&self) -> &SiteFacts {
+        &self.facts
+    }
+
+    /// The site's scope.
+    #[must_use]
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The site's answer to an address that cannot exist, when it answered
+    /// 200 with a page (a soft 404). Taken once.
+    pub fn take_not_found_probe(&mut self) -> Option<Page> {
+        self.not_found_probe.take()
+    }
+
+    /// Counters so far.
+    #[must_use]
+    pub fn stats(&self) -> CrawlStats {
+        self.stats
+    }
+
+    /// Queues links found on a page at `depth`; their pages will be at
+    /// `depth + 1`. Off-site, disallowed, already seen and too deep links are
+    /// dropped.
+    pub fn enqueue(&mut self, links: impl IntoIterator<Item = (Url, LinkPriority)>, depth: u32) {
+        let depth = depth + 1;
+        if depth > self.config.max_depth {
+            return;
+        }
+        self.frontier
+            .push_all(links, depth, &self.permit, &mut self.stats);
+    }
+
+    /// The next fetched page, or `None` when the crawl is over (frontier
+    /// empty, page cap reached, or site budget spent).
+    pub async fn next_page(&mut self) -> Option<Page> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        loop {
+            self.launch();
+            if self.inflight.is_empty() {
+                if !self.frontier.is_empty() {
+                    if self.stats.pages_fetched >= self.config.max_pages {
+                        self.stats.hit_page_cap = true;
+                    } else if Instant::now() >= self.deadline {
+                        self.stats.hit_time_budget = true;
+                    }
+                }
+                return None;
+            }
+            let next = tokio::select! {
+                // Ctrl-C or SIGTERM: stop fetching, keep what we have.
+                () = self.cancel.cancelled() => {
+                    self.stop();
+                    self.stats.interrupted = true;
+                    return None;
+                }
+                // The next page to finish, within the site budget.
+                next = tokio::time::timeout_at(self.deadline, self.inflight.join_next()) => next,
+            };
+            match next {
+                Ok(Some(Ok(page))) => {
+                    if let PageOutcome::Failed(failure) = &page.outcome {
+                        self.stats.pages_failed += 1;
+                        self.pace.slow_down(failure);
+                    }
+                    return Some(page);
+                }
+                Ok(Some(Err(_))) => self.stats.pages_failed += 1,
+                Ok(None) => return None,
+                Err(_) => {
+                    self.stop();
+                    self.stats.hit_time_budget = true;
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Abandons the fetches in flight and everything queued.
+    fn stop(&mut self) {
+        self.inflight.abort_all();
+        self.frontier.clear();
+    }
+
+    /// Starts queued fetches while the pace, the page cap and the budget
+    /// allow.
+    fn launch(&mut self) {
+        let now = Instant::now();
+        while self.pace.has_room(self.inflight.len())
+            && self.stats.pages_fetched < self.config.max_pages
+            && now < self.deadline
+        {
+            let Some((url, depth)) = self.frontier.pop() else {
+                break;
+            };
+            let slot = self.pace.book(now);
+            self.stats.pages_fetched += 1;
+            // Claimed at launch, so a redirect to a page still in flight is
+            // not fetched a second time.
+            if let Ok(mut claimed) = self.fetched.lock() {
+                claimed.insert(url_key(&url));
+            }
+            let fetcher = self.fetcher.clone();
+            let fetched = Arc::clone(&self.fetched);
+            let permit = self.permit.page(url.clone(), Arc::clone(&fetched));
+            self.inflight.spawn(async move {
+                tokio::time::sleep_until(slot).await;
+                let outcome = fetcher
+                    .fetch(&url, Expect::Html, &|u: &Url| permit.check(u))
+                    .await;
+                let page = page_from(url, depth, outcome);
+                if let Ok(mut fetched) = fetched.lock() {
+                    fetched.insert(url_key(&page.requested));
+                    fetched.insert(url_key(&page.url));
+                }
+                page
+            });
+        }
+    }
+}
