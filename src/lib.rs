@@ -1,27 +1,34 @@
 //! portal-audit tells a government IT department, site by site, which required
 //! information its agencies' websites are missing.
 //!
-//! Data flows one way:
+//! Data flows one way, through layers; a module imports only from layers
+//! above it in this list (tests aside):
 //!
-//! - [`target`]: the sites to audit, from a targets CSV;
-//! - [`crawl`]: the only network I/O; fetches pages politely within limits;
-//! - [`page`]: what a fetch produced, or the named reason it failed;
-//! - [`extract`]: one HTML page into owned facts (links, headings, text);
-//! - [`checklist`]: required items loaded from TOML and compiled once;
-//! - [`evaluate`]: facts judged against the checklist into [`finding`]s;
-//! - [`score`]: findings into a weighted 0–100 score;
-//! - [`report`]: CSV scorecards, matrix, `run.json` and `report.html`,
-//!   written atomically;
-//! - [`history`]: every run recorded in SQLite; changes since the last run;
-//! - [`audit`]: the orchestrator that wires the stages for many sites,
-//!   parsing on a [`parse_pool`] of one thread per core;
-//! - [`app`] and [`cli`]: the command line.
-//!
-//! Helpers: [`fixture_server`] serves the bundled fixture sites on 127.0.0.1
-//! for `portal-audit demo` and the tests; [`fold`] is the accent-insensitive
-//! text folding every matcher uses; [`dates`] reads dates as portals write
-//! them; [`error`] is the input error that names file and line; [`progress`]
-//! draws the bars.
+//! 1. Helpers that know nothing of audits: [`fold`] (the accent-insensitive
+//!    text folding every matcher uses), [`dates`] (dates as portals write
+//!    them), [`error`] (the input error that names file and line).
+//! 2. Values the stages pass along: [`target`] (the sites to audit, from a
+//!    targets CSV), [`site`] (a site's scope, URL keys, link priority, facts
+//!    and crawl counters), [`page`] (what a fetch produced, or the named
+//!    reason it failed), [`finding`] (one item's verdict).
+//! 3. The stages, each unaware of the others' insides:
+//!    - [`crawl`]: the only network I/O; fetches pages politely within limits;
+//!    - [`extract`]: one HTML page into owned facts (links, headings, text,
+//!      which selectors match), knowing nothing of checklists;
+//!    - [`checklist`]: required items loaded from TOML and compiled once;
+//!    - [`evaluate`]: facts judged against the checklist into findings;
+//!    - [`score`]: findings into a weighted 0–100 score.
+//! 4. [`run`]: what a run produced (every site's result and status) and what
+//!    changed since the previous run.
+//! 5. The outputs, which read run values only: [`report`] (CSV scorecards,
+//!    matrix, `run.json`, `report.html`, written atomically) and [`history`]
+//!    (every run recorded in SQLite).
+//! 6. [`audit`]: the orchestrator that wires the stages for many sites,
+//!    parsing on a [`parse_pool`] of one thread per core and drawing
+//!    [`progress`] bars.
+//! 7. The command line: [`cli`] declares it, [`app`] carries it out;
+//!    [`fixture_server`] serves the bundled fixture sites on 127.0.0.1 for
+//!    `portal-audit demo` and the tests.
 
 pub mod app;
 pub mod audit;

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(app::run(cli));
     match outcome {
         Ok(exit) => ExitCode::from(exit as u8),
+        // The reader stopped reading (`portal-audit history | head`): a
+        // normal end, as `head` expects.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             if let Some(input) = error.downcast_ref::<InputError>() {
                 eprintln!("portal-audit: error: {input}");
@@ -40,4 +43,13 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

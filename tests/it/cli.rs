@@ -399,3 +399,33 @@ async fn out_folder_may_carry_the_date() {
         "history beside the output folder"
     );
 }
+
+/// A reader that stops early (`portal-audit checklist show … | head -1`) is
+/// a normal end: exit 0, no panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_stdout_ends_read_only_commands_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for args in [
+        vec!["checklist", "show", "vn-gov-portal"],
+        vec!["checklist", "list"],
+    ] {
+        let dir = dir.path().to_path_buf();
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_portal-audit"))
+                .args(&args)
+                .current_dir(dir)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn portal-audit");
+            // Close the reading end before the command has written.
+            drop(child.stdout.take());
+            child.wait_with_output().expect("wait")
+        })
+        .await
+        .expect("join");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

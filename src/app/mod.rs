@@ -1,7 +1,11 @@
 //! Carries out a parsed command line: validates every input before any
 //! network I/O, runs the audit, writes the reports and picks the exit code.
 
+mod inspect;
+
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,9 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::{Assignment, run_audit};
 use crate::checklist::{self, Checklist};
-use crate::cli::{
-    AuditArgs, ChecklistCommand, Cli, Command, DemoArgs, DiffArgs, HistoryArgs, RunOptions,
-};
+use crate::cli::{AuditArgs, Cli, Command, DemoArgs, RunOptions};
 use crate::crawl::{CrawlConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS, FetchConfig};
 use crate::error::InputError;
 use crate::fixture_server;
@@ -71,6 +73,8 @@ async fn cancel_on_signal(cancel: CancellationToken) {
     cancel.cancel();
 }
 
+pub use inspect::describe;
+
 /// Runs the command.
 ///
 /// # Errors
@@ -80,9 +84,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Audit(args) => audit(args).await,
         Command::Demo(args) => demo(args).await,
-        Command::Checklist(cmd) => checklist_command(cmd),
-        Command::History(args) => history_command(&args),
-        Command::Diff(args) => diff_command(&args),
+        Command::Checklist(cmd) => inspect::checklist_command(cmd),
+        Command::History(args) => inspect::history_command(&args),
+        Command::Diff(args) => inspect::diff_command(&args),
     }
 }
 
@@ -156,19 +160,16 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         );
     }
     if !args.options.quiet {
-        println!("Serving {} fixture sites on 127.0.0.1:", served.len());
+        let mut listing = format!("Serving {} fixture sites on 127.0.0.1:\n", served.len());
         for s in &served {
-            println!(
-                "  {:<28} {}{}",
-                s.site.id,
-                s.url,
-                if s.site.down {
-                    "  (down on purpose)"
-                } else {
-                    ""
-                }
-            );
+            let down = if s.site.down {
+                "  (down on purpose)"
+            } else {
+                ""
+            };
+            let _ = writeln!(listing, "  {:<28} {}{down}", s.site.id, s.url);
         }
+        say(&listing);
     }
     let assignments = served
         .iter()
@@ -280,11 +281,12 @@ fn conclude(
     options: &RunOptions,
 ) -> anyhow::Result<Exit> {
     if !options.quiet {
-        print_summary(run);
-        println!();
+        let mut text = summary(run);
+        text.push('\n');
         for file in &written.files {
-            println!("Wrote {}", file.display());
+            let _ = writeln!(text, "Wrote {}", file.display());
         }
+        say(&text);
     }
     if run.interrupted {
         eprintln!("portal-audit: the run was interrupted; the scorecards are marked incomplete");
@@ -326,14 +328,16 @@ fn conclude(
     Ok(exit)
 }
 
-fn print_summary(run: &AuditRun) {
-    println!(
-        "Audit judged on {} — {} sites in {:.1}s",
+/// The run in a few lines: one per site, with what it must fix.
+fn summary(run: &AuditRun) -> String {
+    let mut text = format!(
+        "Audit judged on {} — {} sites in {:.1}s\n",
         run.as_of,
         run.sites.len(),
         run.duration.as_secs_f64()
     );
-    println!(
+    let _ = writeln!(
+        text,
         "{:<28} {:<16} {:>6} {:>6}  needs action",
         "site", "status", "pages", "score"
     );
@@ -342,7 +346,8 @@ fn print_summary(run: &AuditRun) {
             .score
             .score
             .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
-        println!(
+        let _ = writeln!(
+            text,
             "{:<28} {:<16} {:>6} {:>6}  {}",
             crate::fold::clip(&site.target.id, 28),
             site.status.code(),
@@ -351,207 +356,12 @@ fn print_summary(run: &AuditRun) {
             site.score.needs_action.join(" ")
         );
     }
+    text
 }
 
-fn history_command(args: &HistoryArgs) -> anyhow::Result<Exit> {
-    let history = open_existing_history(&args.history)?;
-    let points = history.trend(args.site.as_deref())?;
-    if points.is_empty() {
-        println!(
-            "No runs recorded{}.",
-            args.site
-                .as_ref()
-                .map(|s| format!(" for site `{s}`"))
-                .unwrap_or_default()
-        );
-        return Ok(Exit::Ok);
-    }
-    println!(
-        "{:<28} {:>5}  {:<10}  {:>6}  {:>7}  status",
-        "site", "run", "as of", "score", "change"
-    );
-    let mut last: Option<(&str, Option<f64>)> = None;
-    for p in &points {
-        let change = match (last, p.score) {
-            (Some((site, Some(before))), Some(now)) if site == p.site_id => {
-                format!("{:+.1}", now - before)
-            }
-            _ => String::new(),
-        };
-        let score = p
-            .score
-            .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
-        println!(
-            "{:<28} {:>5}  {:<10}  {:>6}  {:>7}  {}",
-            crate::fold::clip(&p.site_id, 28),
-            p.run_id,
-            p.as_of,
-            score,
-            change,
-            p.status
-        );
-        last = Some((&p.site_id, p.score));
-    }
-    Ok(Exit::Ok)
-}
-
-fn diff_command(args: &DiffArgs) -> anyhow::Result<Exit> {
-    let history = open_existing_history(&args.history)?;
-    let runs = history.runs()?;
-    let (a, b) = match (args.run_a, args.run_b) {
-        (Some(a), Some(b)) => (a, b),
-        (None, None) if runs.len() >= 2 => (runs[runs.len() - 2].id, runs[runs.len() - 1].id),
-        (None, None) => {
-            println!(
-                "Fewer than two runs recorded in {}: nothing to compare.",
-                args.history.display()
-            );
-            return Ok(Exit::Ok);
-        }
-        _ => {
-            return Err(InputError::in_file(
-                Path::new("diff"),
-                "give two run numbers, or none for the last two",
-            )
-            .into());
-        }
-    };
-    for run in [a, b] {
-        if !runs.iter().any(|r| r.id == run) {
-            return Err(InputError::in_file(
-                &args.history,
-                format!("no run {run} in this history"),
-            )
-            .into());
-        }
-    }
-    let changes = history.diff(a, b)?;
-    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-    w.write_record(["site_id", "item_id", "before", "after", "regression"])?;
-    for c in &changes {
-        w.write_record([
-            c.site_id.as_str(),
-            c.item_id.as_str(),
-            c.before.map_or("", |s| s.as_str()),
-            c.after.map_or("", |s| s.as_str()),
-            if c.is_regression() { "yes" } else { "" },
-        ])?;
-    }
-    w.flush()?;
-    Ok(Exit::Ok)
-}
-
-fn open_existing_history(path: &Path) -> anyhow::Result<History> {
-    if !path.exists() {
-        return Err(InputError::in_file(
-            path,
-            "no history here (run an audit first, or give --history PATH)",
-        )
-        .into());
-    }
-    History::open(path)
-}
-
-fn checklist_command(cmd: ChecklistCommand) -> anyhow::Result<Exit> {
-    match cmd {
-        ChecklistCommand::List => {
-            println!("{:<16} {:>5}  title", "checklist", "items");
-            for name in checklist::builtin_names() {
-                let c = checklist::load_builtin(name)?;
-                println!(
-                    "{:<16} {:>5}  {} (version {})",
-                    c.id,
-                    c.items.len(),
-                    c.title,
-                    c.version
-                );
-            }
-            Ok(Exit::Ok)
-        }
-        ChecklistCommand::Show { name } => {
-            let c = checklist::load(&name)?;
-            print!("{}", describe(&c));
-            Ok(Exit::Ok)
-        }
-        ChecklistCommand::Check { path } => {
-            let c = checklist::load_path(&path)?;
-            println!(
-                "{}: ok — checklist `{}` version {}, {} items",
-                path.display(),
-                c.id,
-                c.version,
-                c.items.len()
-            );
-            Ok(Exit::Ok)
-        }
-    }
-}
-
-/// A checklist as text, item by item, with bases and dates.
-#[must_use]
-pub fn describe(c: &Checklist) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} — {} (version {}, {})",
-        c.id, c.title, c.version, c.source
-    );
-    if let Some(d) = &c.description {
-        let _ = writeln!(out, "{}", d.trim());
-    }
-    if !c.rulesets.is_empty() {
-        let _ = writeln!(out, "\nRule sets:");
-        for r in &c.rulesets {
-            let _ = writeln!(out, "  {:<12} {} {}", r.id, r.title, r.period.describe());
-        }
-    }
-    let _ = writeln!(out, "\nItems ({}):", c.items.len());
-    for item in &c.items {
-        let kinds: Vec<&str> = item.applies_to.iter().map(|k| k.as_str()).collect();
-        let _ = writeln!(
-            out,
-            "\n  {} — {}{}",
-            item.id,
-            item.title,
-            item.title_en
-                .as_ref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default()
-        );
-        let _ = writeln!(
-            out,
-            "    weight {}{}; applies to {}{}",
-            item.weight,
-            if item.report_only {
-                " (report only)"
-            } else {
-                ""
-            },
-            kinds.join(", "),
-            if item.period.describe().is_empty() {
-                String::new()
-            } else {
-                format!("; {}", item.period.describe())
-            }
-        );
-        for b in &item.basis {
-            let period = b.period.describe();
-            let _ = writeln!(
-                out,
-                "    basis: {}{}",
-                b.reference,
-                if period.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{period}]")
-                }
-            );
-        }
-        if let Some(days) = item.fresh_within_days {
-            let _ = writeln!(out, "    freshness: newest date within {days} days");
-        }
-        let _ = writeln!(out, "    signals: {}", item.signals_written.summary());
-    }
-    out
+/// Prints what an audit has to say on stdout, if anyone is reading: a
+/// closed stdout (`| head`) must not cost a run its reports or its exit
+/// status, so write errors are ignored here.
+fn say(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
