@@ -489,6 +489,7 @@ fn stage_costs(pages: usize) {
         scope: &scope,
         as_of: "2026-11-28".parse().unwrap(),
         settled: &[],
+        main_language: Some("vi"),
     };
     let indexes: Vec<usize> = (0..pages.len()).collect();
     let observe = per_page(&indexes, |&i| {

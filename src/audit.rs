@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::checklist::Checklist;
-use crate::crawl::{CrawlConfig, Crawler};
+use crate::crawl::{CrawlConfig, Crawler, SiteCrawl};
 use crate::evaluate::{PageContext, PageObservation, SiteAudit, observe_page, unknown_findings};
 use crate::extract::{RunSet, extract};
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
@@ -126,6 +126,7 @@ async fn audit_site(
         as_of,
         chrome: None,
         not_found: None,
+        main_language: None,
         parsing,
     };
     let mut audit = SiteAudit::new(&checklist);
@@ -141,15 +142,9 @@ async fn audit_site(
             continue;
         };
         if site.chrome.is_none() {
-            site.chrome = Some(Arc::new(examined.runs.clone()));
-            if let Some(probe) = crawl.take_not_found_probe() {
-                site.not_found = site
-                    .examine(probe, Vec::new(), true)
-                    .await
-                    .map(|probe| Arc::new(probe.runs));
-            }
+            site.adopt_home(&examined, &mut crawl).await;
         }
-        crawl.enqueue(examined.links, depth);
+        crawl.enqueue(examined.links, depth, examined.observation.foreign);
         audit.record(examined.observation);
     }
     let facts = crawl.facts().clone();
@@ -177,6 +172,12 @@ fn crawl_notes(stats: &CrawlStats) -> Vec<String> {
     }
     if stats.pages_failed > 0 {
         notes.push(format!("{} pages failed", stats.pages_failed));
+    }
+    if stats.foreign_skipped > 0 {
+        notes.push(format!(
+            "pages in another language: {} read, {} left (a tenth of the page budget)",
+            stats.foreign_fetched, stats.foreign_skipped
+        ));
     }
     notes
 }
@@ -215,6 +216,9 @@ struct SiteState {
     chrome: Option<Arc<RunSet>>,
     /// The site's soft-404 page's runs, if it answers 200 for anything.
     not_found: Option<Arc<RunSet>>,
+    /// The language of the home page (else the checklist's): pages in
+    /// another one show only the items about their language.
+    main_language: Option<Arc<str>>,
     /// Shared by all sites: how many pages may be parsed at once (one per
     /// core), so parse threads and live DOMs stay bounded however many sites
     /// are crawled together.
@@ -229,6 +233,27 @@ struct Examined {
 }
 
 impl SiteState {
+    /// Takes what the home page tells about the site: its runs and links
+    /// become the chrome other pages are read against, its language the
+    /// site's main one (the crawl keeps its page budget for it); and the
+    /// site's answer to an address that cannot exist is read against them.
+    async fn adopt_home(&mut self, home: &Examined, crawl: &mut SiteCrawl) {
+        self.chrome = Some(Arc::new(home.runs.clone()));
+        let language = home
+            .observation
+            .language
+            .clone()
+            .or_else(|| self.checklist.language.clone());
+        crawl.set_main_language(language.clone());
+        self.main_language = language.map(Arc::from);
+        if let Some(probe) = crawl.take_not_found_probe() {
+            self.not_found = self
+                .examine(probe, Vec::new(), true)
+                .await
+                .map(|probe| Arc::new(probe.runs));
+        }
+    }
+
     /// Parses and judges `page` on a blocking thread; the DOM never leaves
     /// that thread. With `want_runs`, also returns what the page shares
     /// (only what the chrome lacks, once there is one). `None` if the
@@ -237,6 +262,7 @@ impl SiteState {
         let checklist = Arc::clone(&self.checklist);
         let scope = Arc::clone(&self.scope);
         let (chrome, not_found, as_of) = (self.chrome.clone(), self.not_found.clone(), self.as_of);
+        let main_language = self.main_language.clone();
         self.parsing
             .run(move || {
                 let facts = match &page.outcome {
@@ -255,6 +281,7 @@ impl SiteState {
                     scope: &scope,
                     as_of,
                     settled: &settled,
+                    main_language: main_language.as_deref(),
                 };
                 let observation = observe_page(&checklist, &page, facts.as_ref(), cx);
                 let runs = match &facts {

@@ -36,6 +36,8 @@ pub struct FixtureSite {
     pub kind: SiteKind,
     /// Serve nothing: connections are refused.
     pub down: bool,
+    /// The checklist the site is judged by, when not the default.
+    pub checklist: Option<String>,
     /// Expected status per item (from `expected.csv`), judged on [`FIXTURE_AS_OF`].
     pub expected: Vec<(String, Status)>,
     /// A file served with 200 for every path that has none (a site that
@@ -55,6 +57,8 @@ struct SiteToml {
     kind: String,
     #[serde(default)]
     down: bool,
+    #[serde(default)]
+    checklist: Option<String>,
     #[serde(default)]
     fallback: Option<String>,
     #[serde(default, rename = "route")]
@@ -86,6 +90,7 @@ impl FixtureSite {
             name: id.to_owned(),
             kind,
             down: false,
+            checklist: None,
             expected: Vec::new(),
             fallback: None,
             routes: Vec::new(),
@@ -157,6 +162,7 @@ pub fn embedded_sites() -> Vec<FixtureSite> {
                 name: spec.name,
                 kind,
                 down: spec.down,
+                checklist: spec.checklist,
                 expected,
                 fallback: spec.fallback,
                 routes: spec.routes,
@@ -221,7 +227,7 @@ impl ServedSite {
             name: self.site.name.clone(),
             kind: self.site.kind,
             url: self.url.clone(),
-            checklist: None,
+            checklist: self.site.checklist.clone(),
             extra: Vec::new(),
         }
     }

@@ -6,7 +6,9 @@
 //!
 //! 1. Helpers that know nothing of audits: [`fold`] (the accent-insensitive
 //!    text folding every matcher uses), [`dates`] (dates as portals write
-//!    them), [`error`] (the input error that names file and line).
+//!    them), [`labels`] (a section's label told from a document's title, and
+//!    a page's language), [`error`] (the input error that names file and
+//!    line).
 //! 2. Values the stages pass along: [`target`] (the sites to audit, from a
 //!    targets CSV), [`site`] (a site's scope, URL keys, link priority, facts
 //!    and crawl counters), [`page`] (what a fetch produced, or the named
@@ -43,6 +45,7 @@ pub mod finding;
 pub mod fixture_server;
 pub mod fold;
 pub mod history;
+pub mod labels;
 pub mod page;
 pub mod parse_pool;
 pub mod progress;

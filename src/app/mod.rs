@@ -92,7 +92,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
 
 async fn audit(args: AuditArgs) -> anyhow::Result<Exit> {
     let targets = load_targets(&args.targets)?;
-    let assignments = assign_checklists(targets, &args.options.checklist, &args.targets)?;
+    let base = args.targets.parent().unwrap_or(Path::new("."));
+    let assignments = assign_checklists(targets, &args.options.checklist, base)?;
     check_fail_under(&args.options)?;
     let out = expand_out(&args.out, &args.options);
     let mut history = open_history(&out, &args.options)?;
@@ -146,7 +147,8 @@ async fn run_and_report(
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
-    let default = Arc::new(checklist::load(&args.options.checklist)?);
+    // Fails early on a bad --checklist, before anything is served.
+    checklist::load(&args.options.checklist)?;
     check_fail_under(&args.options)?;
     let out = expand_out(&args.out, &args.options);
     let mut history = open_history(&out, &args.options)?;
@@ -171,26 +173,24 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         }
         say(&listing);
     }
-    let assignments = served
+    let targets = served
         .iter()
-        .map(|s| Assignment {
-            target: s.target(),
-            checklist: Arc::clone(&default),
-        })
+        .map(fixture_server::ServedSite::target)
         .collect();
+    let assignments = assign_checklists(targets, &args.options.checklist, Path::new(""))?;
     run_and_report(assignments, &out, &mut history, &args.options).await
 }
 
-/// Resolves each target's checklist (the `checklist` column, else the
-/// default), loading each distinct one once, before any network I/O.
+/// Resolves each target's checklist (the `checklist` column, a built-in
+/// name or a path relative to `base`, else the default), loading each
+/// distinct one once, before any network I/O.
 fn assign_checklists(
     targets: Vec<Target>,
     default: &str,
-    targets_path: &Path,
+    base: &Path,
 ) -> Result<Vec<Assignment>, InputError> {
     let mut loaded: HashMap<String, Arc<Checklist>> = HashMap::new();
     loaded.insert(default.to_owned(), Arc::new(checklist::load(default)?));
-    let base = targets_path.parent().unwrap_or(Path::new("."));
     targets
         .into_iter()
         .map(|target| {

@@ -65,6 +65,7 @@ pub(super) fn compile(resolved: Resolved, source: String) -> Checklist {
         title: resolved.title,
         title_en: resolved.title_en,
         description: resolved.description,
+        language: resolved.language,
         source,
         rulesets: resolved.rulesets,
         items: resolved.items,

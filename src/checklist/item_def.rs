@@ -77,6 +77,7 @@ pub(super) fn compile_item(
         fresh_within_days: def.fresh_within_days,
         all_link_text: folded_groups(&def.all_link_text),
         signals_written: written_signals(def),
+        language: language_of(def.language.as_ref(), err)?,
     };
     Ok((item, def.exclude.clone()))
 }
@@ -154,6 +155,25 @@ fn written_signals(def: &ItemDef) -> SignalsWritten {
         pattern: spanned(&def.pattern),
         site: spanned(&def.site),
         all_link_text: def.all_link_text.clone(),
+    }
+}
+
+/// A language code (`en`, `vi`): two or three lower-case letters.
+pub(super) fn language_of(
+    language: Option<&Spanned<String>>,
+    err: &impl AtSpan,
+) -> Result<Option<String>, InputError> {
+    let Some(language) = language else {
+        return Ok(None);
+    };
+    let code = language.get_ref();
+    if (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_lowercase()) {
+        Ok(Some(code.clone()))
+    } else {
+        Err(err(
+            language.span(),
+            format!("language `{code}` must be a code of two or three lower-case letters (en, vi)"),
+        ))
     }
 }
 

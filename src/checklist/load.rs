@@ -124,6 +124,7 @@ pub(super) struct Resolved {
     pub(super) title: String,
     pub(super) title_en: Option<String>,
     pub(super) description: Option<String>,
+    pub(super) language: Option<String>,
     pub(super) rulesets: Vec<Ruleset>,
     pub(super) items: Vec<Item>,
     pub(super) placeholder_phrases: Vec<String>,
@@ -198,6 +199,7 @@ impl Resolved {
         self.title.clone_from(&header.title);
         self.title_en = header.title_en.clone().or(self.title_en.take());
         self.description = header.description.clone().or(self.description.take());
+        self.language = header.language.clone().or(self.language.take());
         self.placeholder_phrases
             .extend(header.placeholder_phrases.iter().cloned());
         Ok(())

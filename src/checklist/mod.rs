@@ -50,6 +50,9 @@ pub struct Checklist {
     pub title_en: Option<String>,
     /// Description for `checklist show`.
     pub description: Option<String>,
+    /// The language its sites are written in (`vi`): the main language of a
+    /// site when its pages do not tell.
+    pub language: Option<String>,
     /// Where it came from: `builtin:NAME` or a path.
     pub source: String,
     /// Legal rule sets with their dates.
@@ -214,6 +217,9 @@ pub struct Item {
     pub site_checks: Vec<SiteCheck>,
     /// Freshness threshold in days, if any.
     pub fresh_within_days: Option<u32>,
+    /// The language of the site version the item is about (`en`), if any:
+    /// pages in that language may show it.
+    pub language: Option<String>,
     /// Groups of folded link labels that must all appear on one page.
     pub all_link_text: Vec<Vec<String>>,
     /// The signals as written, for `checklist show` and "where we looked".
@@ -277,6 +283,13 @@ pub enum Applicability {
 }
 
 impl Item {
+    /// Whether the item is a section of the site (it has labels or slugs to
+    /// find it by), rather than a fact written in the text (an address).
+    #[must_use]
+    pub fn is_section(&self) -> bool {
+        !self.signals_written.link_text.is_empty() || !self.signals_written.url.is_empty()
+    }
+
     /// Decides whether the item applies to `kind` on `date`.
     #[must_use]
     pub fn applicability(&self, kind: SiteKind, date: Date) -> Applicability {

@@ -164,6 +164,11 @@ pub struct ItemDef {
     /// Newest date found must be at most this many days before the audit date.
     #[serde(default)]
     pub fresh_within_days: Option<u32>,
+    /// The item is about a version of the site in another language (`en`):
+    /// pages in that language may show it. Other items are judged from the
+    /// site's main language only.
+    #[serde(default)]
+    pub language: Option<Spanned<String>>,
 }
 
 fn default_weight() -> f64 {

@@ -22,6 +22,8 @@ const SEEN_PER_PAGE_BUDGET: usize = 50;
 struct Queued {
     key: Reverse<(u32, u8, u64)>,
     url: Url,
+    /// Found on a page in another language than the site's main one.
+    from_foreign: bool,
 }
 
 /// The URLs still to fetch for one site, and every URL ever queued.
@@ -50,13 +52,15 @@ impl Frontier {
         }
     }
 
-    /// Queues `links` found on a page, for pages at `depth`. Off-site,
+    /// Queues `links` found on a page, for pages at `depth`; `from_foreign`
+    /// when that page is in another language than the site's. Off-site,
     /// disallowed, trap-like and already seen links are dropped; traps and
     /// disallowed links are counted in `stats`.
     pub(super) fn push_all(
         &mut self,
         links: impl IntoIterator<Item = (Url, LinkPriority)>,
         depth: u32,
+        from_foreign: bool,
         permit: &Permit,
         stats: &mut CrawlStats,
     ) {
@@ -85,13 +89,21 @@ impl Frontier {
             self.queue.push(Queued {
                 key: Reverse((depth, priority as u8, self.sequence)),
                 url,
+                from_foreign,
             });
         }
     }
 
-    /// The next URL to fetch and its depth.
-    pub(super) fn pop(&mut self) -> Option<(Url, u32)> {
-        self.queue.pop().map(|Queued { key, url }| (url, key.0.0))
+    /// The next URL to fetch, its depth, and whether it was found on a page
+    /// in another language.
+    pub(super) fn pop(&mut self) -> Option<(Url, u32, bool)> {
+        self.queue.pop().map(
+            |Queued {
+                 key,
+                 url,
+                 from_foreign,
+             }| (url, key.0.0, from_foreign),
+        )
     }
 
     /// Whether nothing is queued.

@@ -13,6 +13,7 @@ use url::Url;
 use super::frontier::Frontier;
 use super::politeness::{Fetched, Pace, Permit};
 use super::{CrawlConfig, Expect, Fetcher, page_from};
+use crate::labels::path_language;
 use crate::page::{Page, PageOutcome};
 use crate::site::{CrawlStats, LinkPriority, Scope, SiteFacts, url_key};
 
@@ -34,7 +35,15 @@ pub struct SiteCrawl {
     cancel: CancellationToken,
     deadline: Instant,
     stats: CrawlStats,
+    /// The site's main language, once known: pages in another get at most
+    /// [`FOREIGN_SHARE`] of the page budget.
+    main_language: Option<String>,
 }
+
+/// The share of the page budget (one part in this many) that pages in
+/// another language than the site's may take: enough to judge the English
+/// version, never enough to crowd out the site itself.
+const FOREIGN_SHARE: usize = 10;
 
 /// What opening a site produced, to start its crawl from.
 pub(super) struct Opened {
@@ -91,8 +100,9 @@ impl SiteCrawl {
                 pages_fetched: 1,
                 ..CrawlStats::default()
             },
+            main_language: None,
         };
-        crawl.enqueue(seeds.into_iter().map(|u| (u, LinkPriority::Body)), 0);
+        crawl.enqueue(seeds.into_iter().map(|u| (u, LinkPriority::Body)), 0, false);
         crawl
     }
 
@@ -120,16 +130,37 @@ impl SiteCrawl {
         self.stats
     }
 
+    /// Sets the site's main language (`vi`), as its home page shows it.
+    pub fn set_main_language(&mut self, language: Option<String>) {
+        self.main_language = language;
+    }
+
     /// Queues links found on a page at `depth`; their pages will be at
-    /// `depth + 1`. Off-site, disallowed, already seen and too deep links are
-    /// dropped.
-    pub fn enqueue(&mut self, links: impl IntoIterator<Item = (Url, LinkPriority)>, depth: u32) {
+    /// `depth + 1`. `from_foreign` when that page is in another language
+    /// than the site's. Off-site, disallowed, already seen and too deep
+    /// links are dropped.
+    pub fn enqueue(
+        &mut self,
+        links: impl IntoIterator<Item = (Url, LinkPriority)>,
+        depth: u32,
+        from_foreign: bool,
+    ) {
         let depth = depth + 1;
         if depth > self.config.max_depth {
             return;
         }
         self.frontier
-            .push_all(links, depth, &self.permit, &mut self.stats);
+            .push_all(links, depth, from_foreign, &self.permit, &mut self.stats);
+    }
+
+    /// Whether `url` is in another language than the site's: its address
+    /// says so (`/en/`), or it was found on such a page and its address
+    /// does not say otherwise.
+    fn is_foreign(&self, url: &Url, from_foreign: bool) -> bool {
+        let Some(main) = self.main_language.as_deref() else {
+            return false;
+        };
+        path_language(url).map_or(from_foreign, |language| language != main)
     }
 
     /// The next fetched page, or `None` when the crawl is over (frontier
@@ -193,9 +224,16 @@ impl SiteCrawl {
             && self.stats.pages_fetched < self.config.max_pages
             && now < self.deadline
         {
-            let Some((url, depth)) = self.frontier.pop() else {
+            let Some((url, depth, from_foreign)) = self.frontier.pop() else {
                 break;
             };
+            if self.is_foreign(&url, from_foreign) {
+                if self.stats.foreign_fetched >= (self.config.max_pages / FOREIGN_SHARE).max(1) {
+                    self.stats.foreign_skipped += 1;
+                    continue;
+                }
+                self.stats.foreign_fetched += 1;
+            }
             let slot = self.pace.book(now);
             self.stats.pages_fetched += 1;
             // Claimed at launch, so a redirect to a page still in flight is

@@ -1,39 +1,61 @@
 //! Judges pages against a checklist. [`observe_page`] is pure: one page's facts
 //! in, the evidence it holds out. [`SiteAudit`] keeps only the best evidence
 //! per item as pages stream past, then [`SiteAudit::finish`] turns it into one
-//! finding per item. Links are verified: a menu entry whose page is empty,
-//! broken, only the site's chrome, or the site's generic "not found" page makes
-//! the item a placeholder, not present. Items with a freshness limit are stale
-//! when the newest date their pages show is too old.
+//! finding per item.
+//!
+//! Evidence comes from the site's structure, as a person browsing it would
+//! find it: menu, footer, sidebar and list links, image banners, content
+//! blocks, and pages whose name is the section's; verified by following the
+//! link. A menu entry whose page is empty, broken, only the site's chrome, or
+//! the site's generic "not found" page makes the item a placeholder, not
+//! present. An article's or a document's title never makes a section
+//! present, and pages in another language than the site's show only the
+//! items about that language. When several pieces of evidence exist, the
+//! most trusted is shown ([`Source`]). Items with a freshness limit are stale
+//! when the newest date their pages, or the listings that link to them,
+//! show is too old.
 
+mod freshness;
+mod links;
 mod observe;
+mod role;
+mod site_checks;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
 use url::Url;
 
 pub use observe::{
-    DirectHit, LinkHit, MAX_LABEL_WORDS, PageContext, PageObservation, PageVerdict, observe_page,
+    DirectHit, LinkHit, PageContext, PageObservation, PageVerdict, Source, observe_page,
 };
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};
+use crate::extract::LabelFrom;
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
 use crate::page::{FailureKind, FetchFailure};
 use crate::site::{SiteFacts, url_key};
 use crate::target::SiteKind;
 use observe::EVIDENCE_CHARS;
+use site_checks::{site_check, site_check_shortfall};
 
 /// Candidate links remembered per item.
 const MAX_CANDIDATES_PER_ITEM: usize = 32;
 /// Pages remembered per item where it showed directly (for freshness).
 const MAX_PAGES_PER_ITEM: usize = 32;
+/// Image links with no words remembered per site, to be named by the page
+/// they lead to.
+const MAX_BANNERS: usize = 256;
+/// Dates that listings give pages, remembered per site.
+const MAX_LISTED: usize = 20_000;
 
-/// Evidence ranked so that the shallowest, then alphabetically first, wins:
-/// findings come out the same whatever order pages arrived in.
+/// Evidence ranked so that the most trusted source, then the shallowest
+/// page, then the alphabetically first, wins: findings come out the same
+/// whatever order pages arrived in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Ranked {
+    source: Source,
     depth: u32,
     url: String,
     evidence: String,
@@ -57,15 +79,32 @@ enum Strength {
     Empty,
 }
 
+/// An image link with no words, waiting for the page it leads to.
+#[derive(Debug, Clone)]
+struct Banner {
+    target: Url,
+    source: Url,
+    depth: u32,
+}
+
 /// Accumulates a site's evidence, page by page, keeping only what is needed
 /// to decide each item.
 #[derive(Debug)]
 pub struct SiteAudit {
     /// Keyed by [`url_key`]: a verdict per page seen, as requested and as redirected.
     verdicts: HashMap<u64, PageVerdict>,
+    /// Pages that are articles or documents, by URL key.
+    articles: HashSet<u64>,
+    /// Pages that name a section: its items and the name.
+    named: HashMap<u64, (Vec<ItemIndex>, String)>,
+    /// Image links with no words whose page has not been read yet.
+    banners: Vec<Banner>,
     dates: HashMap<u64, Date>,
+    /// Dates listings give the pages they list, with the listing's URL.
+    listed: HashMap<u64, (Date, Url)>,
     /// Sitemap `<lastmod>` dates not after the audit date, by URL key.
     lastmod: HashMap<u64, Date>,
+    /// The newest date any main-language page shows.
     newest: Option<(Date, Url)>,
     home: Vec<u64>,
     content: Vec<Option<Ranked>>,
@@ -82,7 +121,11 @@ impl SiteAudit {
         let n = checklist.items.len();
         Self {
             verdicts: HashMap::new(),
+            articles: HashSet::new(),
+            named: HashMap::new(),
+            banners: Vec::new(),
             dates: HashMap::new(),
+            listed: HashMap::new(),
             lastmod: HashMap::new(),
             newest: None,
             home: Vec::new(),
@@ -126,62 +169,167 @@ impl SiteAudit {
     }
 
     /// Takes in one page's observation.
-    pub fn record(&mut self, observation: PageObservation) {
+    pub fn record(&mut self, mut observation: PageObservation) {
         self.pages_searched += 1;
+        let keys = [url_key(&observation.requested), url_key(&observation.url)];
         if self.home.is_empty() {
-            self.home = vec![url_key(&observation.requested), url_key(&observation.url)];
+            self.home = keys.to_vec();
         }
         let on_content = observation.verdict == PageVerdict::Content;
+        self.record_date(&observation, on_content);
+        if observation.article {
+            self.articles.extend(keys);
+        }
+        for (target, date) in &observation.listed {
+            self.note_listed(target, *date, &observation.url);
+        }
+        for hit in &observation.direct {
+            self.record_direct(hit, &observation, on_content);
+        }
+        for hit in std::mem::take(&mut observation.links) {
+            self.push_candidate(Candidate {
+                depth: observation.depth,
+                source: observation.url.clone(),
+                hit,
+            });
+        }
+        self.record_names(&observation, keys);
+        for target in &observation.banners {
+            self.record_banner(target, &observation);
+        }
+        self.verdicts.insert(keys[1], observation.verdict.clone());
+        self.verdicts.insert(keys[0], observation.verdict);
+    }
+
+    /// The page's newest date (its own, else its sitemap `lastmod`), for
+    /// the freshness of what it shows; main-language pages also date the
+    /// site as a whole.
+    fn record_date(&mut self, observation: &PageObservation, on_content: bool) {
         let from_sitemap = self
             .lastmod
             .get(&url_key(&observation.url))
             .or_else(|| self.lastmod.get(&url_key(&observation.requested)))
             .copied();
-        if let (true, Some(date)) = (on_content, observation.newest_date.max(from_sitemap)) {
-            self.dates.insert(url_key(&observation.url), date);
-            let newer = self
-                .newest
-                .as_ref()
-                .is_none_or(|(d, u)| (date, u.as_str()) > (*d, observation.url.as_str()));
-            if newer {
-                self.newest = Some((date, observation.url.clone()));
-            }
+        let (true, Some(date)) = (on_content, observation.newest_date.max(from_sitemap)) else {
+            return;
+        };
+        self.dates.insert(url_key(&observation.url), date);
+        let newer = self
+            .newest
+            .as_ref()
+            .is_none_or(|(d, u)| (date, u.as_str()) > (*d, observation.url.as_str()));
+        if newer && !observation.foreign {
+            self.newest = Some((date, observation.url.clone()));
         }
-        for hit in observation.direct {
-            let ranked = Ranked {
-                depth: observation.depth,
-                url: observation.url.to_string(),
-                evidence: hit.evidence,
-            };
-            let slot = if on_content {
-                &mut self.content[hit.item]
-            } else {
-                &mut self.on_placeholder[hit.item]
-            };
-            if slot.as_ref().is_none_or(|old| ranked < *old) {
-                *slot = Some(ranked);
+    }
+
+    fn note_listed(&mut self, target: &Url, date: Date, listing: &Url) {
+        use std::collections::hash_map::Entry;
+        let room = self.listed.len() < MAX_LISTED;
+        match self.listed.entry(url_key(target)) {
+            Entry::Occupied(mut old) => {
+                let (old_date, old_listing) = old.get();
+                if (date, listing.as_str()) > (*old_date, old_listing.as_str()) {
+                    old.insert((date, listing.clone()));
+                }
             }
-            let pages = &mut self.content_pages[hit.item];
-            if on_content && pages.len() < MAX_PAGES_PER_ITEM && !pages.contains(&observation.url) {
-                pages.push(observation.url.clone());
+            Entry::Vacant(slot) if room => {
+                slot.insert((date, listing.clone()));
             }
+            Entry::Vacant(_) => {}
         }
-        for hit in observation.links {
-            let list = &mut self.candidates[hit.item];
-            if list.len() < MAX_CANDIDATES_PER_ITEM
-                && !list.iter().any(|c| c.hit.target == hit.target)
-            {
-                list.push(Candidate {
-                    depth: observation.depth,
-                    source: observation.url.clone(),
-                    hit,
-                });
-            }
+    }
+
+    fn record_direct(&mut self, hit: &DirectHit, observation: &PageObservation, on_content: bool) {
+        let ranked = Ranked {
+            source: hit.source,
+            depth: observation.depth,
+            url: observation.url.to_string(),
+            evidence: hit.evidence.clone(),
+        };
+        let slot = if on_content {
+            &mut self.content[hit.item]
+        } else {
+            &mut self.on_placeholder[hit.item]
+        };
+        if slot.as_ref().is_none_or(|old| ranked < *old) {
+            *slot = Some(ranked);
         }
-        self.verdicts
-            .insert(url_key(&observation.url), observation.verdict.clone());
-        self.verdicts
-            .insert(url_key(&observation.requested), observation.verdict);
+        let pages = &mut self.content_pages[hit.item];
+        if on_content && pages.len() < MAX_PAGES_PER_ITEM && !pages.contains(&observation.url) {
+            pages.push(observation.url.clone());
+        }
+    }
+
+    fn push_candidate(&mut self, candidate: Candidate) {
+        let list = &mut self.candidates[candidate.hit.item];
+        let known = list
+            .iter()
+            .any(|c| c.hit.target == candidate.hit.target && c.hit.source <= candidate.hit.source);
+        if known {
+            return;
+        }
+        list.retain(|c| c.hit.target != candidate.hit.target);
+        if list.len() < MAX_CANDIDATES_PER_ITEM {
+            list.push(candidate);
+        }
+    }
+
+    /// Remembers the sections a page names, and names the image links that
+    /// lead to it.
+    fn record_names(&mut self, observation: &PageObservation, keys: [u64; 2]) {
+        if observation.names.is_empty() {
+            return;
+        }
+        let items: Vec<ItemIndex> = observation.names.iter().map(|(i, _)| *i).collect();
+        let name = observation.names[0].1.clone();
+        let waiting: Vec<Banner> = self
+            .banners
+            .iter()
+            .filter(|b| keys.contains(&url_key(&b.target)))
+            .cloned()
+            .collect();
+        self.banners.retain(|b| !keys.contains(&url_key(&b.target)));
+        for banner in waiting {
+            self.name_banner(&banner, &items, &name);
+        }
+        for key in keys {
+            self.named.insert(key, (items.clone(), name.clone()));
+        }
+    }
+
+    fn record_banner(&mut self, target: &Url, observation: &PageObservation) {
+        let banner = Banner {
+            target: target.clone(),
+            source: observation.url.clone(),
+            depth: observation.depth,
+        };
+        match self.named.get(&url_key(target)).cloned() {
+            Some((items, name)) => self.name_banner(&banner, &items, &name),
+            None if self.banners.len() < MAX_BANNERS => self.banners.push(banner),
+            None => {}
+        }
+    }
+
+    /// An image link with no words shows the sections the page it leads to
+    /// names.
+    fn name_banner(&mut self, banner: &Banner, items: &[ItemIndex], name: &str) {
+        for &item in items {
+            self.push_candidate(Candidate {
+                depth: banner.depth,
+                source: banner.source.clone(),
+                hit: LinkHit {
+                    item,
+                    target: banner.target.clone(),
+                    label: name.to_owned(),
+                    label_from: LabelFrom::LinkedPage,
+                    source: Source::Banner,
+                    block: None,
+                    listed: None,
+                    off_site: false,
+                },
+            });
+        }
     }
 
     /// One finding per checklist item, in checklist order.
@@ -208,7 +356,7 @@ impl SiteAudit {
                 if finding.status == Status::Present
                     && let Some(days) = item.fresh_within_days
                 {
-                    self.judge_freshness(index, item, days, as_of, &mut finding);
+                    freshness::judge(self, index, item, days, as_of, &mut finding);
                 }
                 if finding.status == Status::Missing {
                     finding.pages_searched = Some(self.pages_searched);
@@ -226,95 +374,73 @@ impl SiteAudit {
             .collect()
     }
 
+    /// Present when some evidence shows the item on a page with content or
+    /// through a link that is verified (or could not be followed); a
+    /// placeholder when all there is leads to empty or broken pages. The
+    /// most trusted evidence is the one shown.
     fn decide(&self, index: ItemIndex, item: &Item, site: &SiteFacts, finding: &mut Finding) {
         for check in &item.site_checks {
-            if let Some((url, evidence)) = self.site_check(*check, site) {
+            if let Some((url, evidence)) = site_check(*check, site, self.newest.as_ref()) {
                 set(finding, Status::Present, url.as_str(), evidence);
                 return;
             }
         }
-        if let Some(ranked) = &self.content[index] {
-            set(
-                finding,
-                Status::Present,
-                &ranked.url,
-                ranked.evidence.clone(),
-            );
-            return;
+        // (placeholder?, source, strength, depth, url, evidence): smallest wins.
+        let mut options: Vec<(bool, Source, Strength, u32, String, String)> = Vec::new();
+        if let Some(r) = &self.content[index] {
+            let (source, depth) = (r.source, r.depth);
+            options.push((
+                false,
+                source,
+                Strength::Verified,
+                depth,
+                r.url.clone(),
+                r.evidence.clone(),
+            ));
         }
-        let best = self.candidates[index]
-            .iter()
-            .map(|c| self.weigh(c))
-            .min_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-        match best {
-            Some((Strength::Verified | Strength::Unverified, _, url, evidence)) => {
-                set(finding, Status::Present, &url, evidence)
-            }
-            Some((Strength::Empty, _, url, evidence)) => {
-                set(finding, Status::Placeholder, &url, evidence)
-            }
-            None => {
-                if let Some(ranked) = &self.on_placeholder[index] {
-                    set(
-                        finding,
-                        Status::Placeholder,
-                        &ranked.url,
-                        format!("{} on an empty page", ranked.evidence),
-                    );
-                }
+        for c in &self.candidates[index] {
+            if let Some((strength, evidence)) = self.weigh(c) {
+                let target = c.hit.target.to_string();
+                let empty = strength == Strength::Empty;
+                options.push((empty, c.hit.source, strength, c.depth, target, evidence));
             }
         }
-    }
-
-    fn site_check(&self, check: SiteCheck, site: &SiteFacts) -> Option<(Url, String)> {
-        match check {
-            SiteCheck::Https => (site.https && site.tls_problem.is_none()).then(|| {
-                (
-                    site.final_url.clone(),
-                    "served over HTTPS with a valid certificate".to_owned(),
-                )
-            }),
-            SiteCheck::SitemapXml => site
-                .sitemap_xml
-                .clone()
-                .map(|u| (u, "sitemap.xml answers with a sitemap".into())),
-            SiteCheck::RobotsTxt => site.robots_txt.then(|| {
-                let url = site
-                    .final_url
-                    .join("/robots.txt")
-                    .unwrap_or_else(|_| site.final_url.clone());
-                (url, "robots.txt answers".into())
-            }),
-            SiteCheck::GovDomain => {
-                let host = site
-                    .final_url
-                    .host_str()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                host.ends_with(".gov.vn")
-                    .then(|| (site.final_url.clone(), format!("host {host}")))
-            }
-            SiteCheck::Ipv6 => site.ipv6.then(|| {
-                (
-                    site.final_url.clone(),
-                    "the host has an IPv6 address".into(),
-                )
-            }),
-            SiteCheck::DatedContent => self
-                .newest
-                .as_ref()
-                .map(|(date, url)| (url.clone(), format!("newest date on the site: {date}"))),
+        if let Some(r) = &self.on_placeholder[index] {
+            let evidence = format!("{} on an empty page", r.evidence);
+            options.push((
+                true,
+                r.source,
+                Strength::Empty,
+                r.depth,
+                r.url.clone(),
+                evidence,
+            ));
+        }
+        if let Some((empty, _, _, _, url, evidence)) = options.into_iter().min() {
+            let status = if empty {
+                Status::Placeholder
+            } else {
+                Status::Present
+            };
+            set(finding, status, &url, evidence);
         }
     }
 
-    /// Ranks a link candidate: its strength, depth, target, and the evidence line.
-    fn weigh(&self, c: &Candidate) -> (Strength, u32, String, String) {
+    /// How strongly a link candidate shows its item, with the evidence line;
+    /// `None` when it shows nothing (a link in running text that leads to an
+    /// article, or that was not followed).
+    fn weigh(&self, c: &Candidate) -> Option<(Strength, String)> {
         let (target, verdict) = self.verdict_of(&c.hit.target);
+        let in_text = c.hit.source == Source::Body;
         let (strength, note) = match verdict {
             Some(PageVerdict::Content) if self.home.contains(&url_key(target)) => {
                 (Strength::Empty, "leads back to the home page".to_owned())
             }
+            Some(PageVerdict::Content) if in_text && self.articles.contains(&url_key(target)) => {
+                return None;
+            }
             Some(PageVerdict::Content) => (Strength::Verified, String::new()),
+            _ if in_text => return None,
             Some(PageVerdict::Placeholder(why)) => (Strength::Empty, why.clone()),
             Some(PageVerdict::Broken(why)) => (Strength::Empty, format!("the page answers {why}")),
             None | Some(PageVerdict::SameAs(_)) if c.hit.off_site => {
@@ -325,54 +451,13 @@ impl SiteAudit {
                 "not fetched: beyond the crawl's page, depth or time limits".to_owned(),
             ),
         };
-        let label = clip(&c.hit.label, EVIDENCE_CHARS);
+        let what = describe_link(&c.hit, c.depth);
         let evidence = if note.is_empty() {
-            format!("link “{label}” on {}", c.source)
+            format!("{what} on {}", c.source)
         } else {
-            format!("link “{label}” on {} ({note})", c.source)
+            format!("{what} on {} ({note})", c.source)
         };
-        (strength, c.depth, c.hit.target.to_string(), evidence)
-    }
-
-    /// Marks a present item stale when the newest date its pages show is
-    /// older than `days` before `as_of`; notes the date either way.
-    fn judge_freshness(
-        &self,
-        index: ItemIndex,
-        item: &Item,
-        days: u32,
-        as_of: Date,
-        finding: &mut Finding,
-    ) {
-        let newest = if item.site_checks.contains(&SiteCheck::DatedContent) {
-            self.newest.clone()
-        } else {
-            let verified = self.candidates[index]
-                .iter()
-                .filter(|c| self.weigh(c).0 == Strength::Verified)
-                .map(|c| self.verdict_of(&c.hit.target).0);
-            self.content_pages[index]
-                .iter()
-                .chain(verified)
-                .filter_map(|u| self.dates.get(&url_key(u)).map(|d| (*d, u.clone())))
-                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.as_str().cmp(a.1.as_str())))
-        };
-        let Some((date, url)) = newest else {
-            finding
-                .evidence
-                .push_str("; no date found to judge freshness");
-            return;
-        };
-        let age = (as_of - date).get_days();
-        if age > i32::try_from(days).unwrap_or(i32::MAX) {
-            finding.status = Status::Stale;
-            finding.evidence_url = Some(url.to_string());
-            finding.evidence = format!(
-                "newest date {date} is {age} days before {as_of} (limit {days} days), on {url}"
-            );
-        } else {
-            finding.evidence.push_str(&format!("; newest date {date}"));
-        }
+        Some((strength, evidence))
     }
 
     /// The verdict on `url`, following redirects to pages already judged.
@@ -388,39 +473,34 @@ impl SiteAudit {
     }
 }
 
-/// For an item that rests on site facts alone, what the site lacks.
-fn site_check_shortfall(item: &Item, site: &SiteFacts) -> Option<String> {
-    let only_site = item
-        .signals_written
-        .summary()
-        .split(' ')
-        .all(|s| s.starts_with("site("));
-    if !only_site {
-        return None;
+/// A link as a person would point to it: "menu link “Công khai ngân
+/// sách”", "image link (no alt text; the page it leads to is titled …)",
+/// "home-page block “Tin tức”: link “…”".
+fn describe_link(hit: &LinkHit, depth: u32) -> String {
+    let label = clip(&hit.label, EVIDENCE_CHARS);
+    match hit.source {
+        Source::Menu => format!("menu link “{label}”"),
+        Source::Footer => format!("footer link “{label}”"),
+        Source::Sidebar => format!("sidebar link “{label}”"),
+        Source::List => format!("link “{label}” in a list"),
+        Source::Banner => match hit.label_from {
+            LabelFrom::Address => {
+                format!("image link to “{label}” (no alt text: named by its address)")
+            }
+            LabelFrom::LinkedPage => {
+                format!("image link (no alt text; the page it leads to is titled “{label}”)")
+            }
+            LabelFrom::Title => format!("image link (title “{label}”)"),
+            LabelFrom::Alt | LabelFrom::Text => format!("image link (alt “{label}”)"),
+        },
+        Source::Block => match hit.block.as_deref().map(|h| clip(h, EVIDENCE_CHARS)) {
+            Some(heading) if depth == 0 => format!("home-page block “{heading}”: link “{label}”"),
+            Some(heading) => format!("block “{heading}”: link “{label}”"),
+            None => format!("link “{label}”"),
+        },
+        Source::Body => format!("link “{label}” in the text"),
+        Source::Page | Source::Heading | Source::Text => format!("link “{label}”"),
     }
-    let reasons: Vec<String> = item
-        .site_checks
-        .iter()
-        .map(|check| match check {
-            SiteCheck::Https => match &site.tls_problem {
-                Some(problem) => format!("the certificate is not valid ({problem})"),
-                None => format!(
-                    "served over {} ({})",
-                    site.final_url.scheme(),
-                    site.final_url
-                ),
-            },
-            SiteCheck::SitemapXml => "no sitemap.xml answers with a sitemap".to_owned(),
-            SiteCheck::RobotsTxt => "no robots.txt".to_owned(),
-            SiteCheck::GovDomain => format!(
-                "host {} is not under .gov.vn",
-                site.final_url.host_str().unwrap_or_default()
-            ),
-            SiteCheck::Ipv6 => "the host has no IPv6 address".to_owned(),
-            SiteCheck::DatedContent => "no page shows a date".to_owned(),
-        })
-        .collect();
-    Some(reasons.join("; "))
 }
 
 fn blank_finding(item: &Item, as_of: Date) -> Finding {

@@ -1,20 +1,20 @@
-//! One page judged on its own: does it have real content, which items does it
-//! show, which links point to items, and the newest date it carries. Pure and
-//! synchronous: it runs on a blocking thread next to the HTML parse.
+//! One page judged on its own: does it have real content, what is it (a
+//! section's page, an article, a page in another language), which items does
+//! it show and where, which links point to items, and the dates it carries.
+//! Pure and synchronous: it runs on a parse thread next to the HTML parse.
 
 use jiff::civil::Date;
 use url::Url;
 
+use super::links::{FoldedLink, block_hits, fold_links, link_hits, listed_targets};
+use super::role::{PageRole, page_role};
 use crate::checklist::{Checklist, ItemIndex};
-use crate::dates::{dates_in, parse_structured};
-use crate::extract::{LinkFact, PageFacts, RunSet, TextRun};
+use crate::dates::parse_structured;
+use crate::extract::{LabelFrom, LinkPlace, PageFacts, RunSet, TextRun};
 use crate::fold::{clip, fold};
 use crate::page::{Page, PageOutcome};
 use crate::site::{Scope, normalize};
 
-/// Link labels longer than this many words are article titles, not menu
-/// entries: their text is not matched (their URL still is).
-pub const MAX_LABEL_WORDS: usize = 8;
 /// A page whose own content (beyond the chrome it shares with the home page)
 /// holds a placeholder phrase and is shorter than this is a placeholder.
 const PLACEHOLDER_MAX_CHARS: usize = 600;
@@ -37,6 +37,8 @@ pub struct PageContext<'a> {
     /// Items whose evidence this page cannot improve (found on a shallower
     /// page, no freshness to judge): their costlier signals are skipped.
     pub settled: &'a [bool],
+    /// The site's main language (`vi`), once the home page has told it.
+    pub main_language: Option<&'a str>,
 }
 
 /// Whether a fetched page has real content.
@@ -53,16 +55,60 @@ pub enum PageVerdict {
     SameAs(Url),
 }
 
+/// What kind of evidence shows an item, most trusted first: a person
+/// checking a portal trusts its main menu more than a phrase in its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// A link in the header or main menu.
+    Menu,
+    /// A link in the footer.
+    Footer,
+    /// A link in a sidebar or other navigation box.
+    Sidebar,
+    /// A link in a list of links.
+    List,
+    /// An image that links to the section (a banner).
+    Banner,
+    /// A link under a content block's heading ("Tin tức – Sự kiện").
+    Block,
+    /// A page whose title, main heading or breadcrumb names the section.
+    Page,
+    /// A link in running text, to a page that is not an article.
+    Body,
+    /// A heading that introduces the item (a widget, a form).
+    Heading,
+    /// A phrase, pattern, element or address on a page.
+    Text,
+}
+
+impl Source {
+    /// The source of evidence that a link in `place` gives.
+    #[must_use]
+    pub fn of_place(place: LinkPlace) -> Self {
+        match place {
+            LinkPlace::Menu => Source::Menu,
+            LinkPlace::Footer => Source::Footer,
+            LinkPlace::Sidebar => Source::Sidebar,
+            LinkPlace::List => Source::List,
+            LinkPlace::Banner => Source::Banner,
+            LinkPlace::Block => Source::Block,
+            LinkPlace::Body => Source::Body,
+        }
+    }
+}
+
 /// Evidence that sits on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectHit {
     /// The item.
     pub item: ItemIndex,
+    /// What kind of evidence it is.
+    pub source: Source,
     /// What matched, for people.
     pub evidence: String,
 }
 
-/// A link whose label or address points to an item.
+/// A link whose label, address or content block points to an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkHit {
     /// The item.
@@ -71,6 +117,14 @@ pub struct LinkHit {
     pub target: Url,
     /// The link's label.
     pub label: String,
+    /// Where the label came from.
+    pub label_from: LabelFrom,
+    /// Where on the page the link sits.
+    pub source: Source,
+    /// The heading of the content block that makes it point to the item.
+    pub block: Option<String>,
+    /// The newest date of the listing row it sits in.
+    pub listed: Option<Date>,
     /// The target is outside the site (never fetched).
     pub off_site: bool,
 }
@@ -86,10 +140,24 @@ pub struct PageObservation {
     pub depth: u32,
     /// Whether it has content.
     pub verdict: PageVerdict,
+    /// The language the page is written in, when it can be told.
+    pub language: Option<String>,
+    /// Written in another language than the site's main one: it shows only
+    /// the items about that language.
+    pub foreign: bool,
+    /// An article or a document's page: its title and text show no section.
+    pub article: bool,
+    /// Items whose section this page is, with the label that names it.
+    pub names: Vec<(ItemIndex, String)>,
     /// Items shown on the page itself.
     pub direct: Vec<DirectHit>,
     /// Links to items.
     pub links: Vec<LinkHit>,
+    /// On-site pages this page lists with a date (not after the audit date).
+    pub listed: Vec<(Url, Date)>,
+    /// Image links with no words but their address, to name by the page
+    /// they lead to.
+    pub banners: Vec<Url>,
     /// Newest date in the page's own content, not after the audit date.
     pub newest_date: Option<Date>,
 }
@@ -107,8 +175,14 @@ pub fn observe_page(
         url: page.url.clone(),
         depth: page.depth,
         verdict: PageVerdict::Content,
+        language: None,
+        foreign: false,
+        article: false,
+        names: Vec::new(),
         direct: Vec::new(),
         links: Vec::new(),
+        listed: Vec::new(),
+        banners: Vec::new(),
         newest_date: None,
     };
     match &page.outcome {
@@ -119,7 +193,12 @@ pub fn observe_page(
             });
             return observation;
         }
-        PageOutcome::Document { .. } => return observation,
+        PageOutcome::Document { .. } => {
+            // A document (a PDF, an office file) is like an article: a link
+            // in running text to it shows no section.
+            observation.article = true;
+            return observation;
+        }
         PageOutcome::SameAs(other) => {
             observation.verdict = PageVerdict::SameAs(other.clone());
             return observation;
@@ -134,8 +213,24 @@ pub fn observe_page(
     }
     observation.newest_date = newest_date(facts, cx.chrome, cx.as_of);
     let links = fold_links(facts, cx.chrome);
-    observation.direct = direct_hits(checklist, page, facts, &links, &cx);
-    observation.links = link_hits(checklist, &links, cx.scope);
+    let role = page_role(checklist, page, facts, &links, &cx);
+    observation.direct = direct_hits(checklist, page, facts, &links, &cx, &role);
+    // Block links first: a link under a block's heading is described by it.
+    if !role.article {
+        observation.links = block_hits(checklist, facts, &links, cx.scope, cx.as_of);
+    }
+    observation
+        .links
+        .extend(link_hits(checklist, &links, cx.scope, cx.as_of));
+    observation.listed = listed_targets(&links, cx.scope, cx.as_of);
+    observation.banners = links
+        .iter()
+        .filter(|l| l.link.label_from == LabelFrom::Address)
+        .filter_map(|l| l.link.url.as_ref().and_then(normalize))
+        .filter(|u| cx.scope.contains(u))
+        .take(64)
+        .collect();
+    role.keep_allowed(checklist, &mut observation);
     observation
 }
 
@@ -182,7 +277,7 @@ fn newest_date(facts: &PageFacts, chrome: Option<&RunSet>, as_of: Date) -> Optio
         .content_runs
         .iter()
         .filter(|r| chrome.is_none_or(|c| !c.has_run(r)))
-        .flat_map(|r| dates_in(&r.text));
+        .flat_map(|r| r.dates.iter().copied());
     let structured = facts
         .structured_dates
         .iter()
@@ -190,59 +285,101 @@ fn newest_date(facts: &PageFacts, chrome: Option<&RunSet>, as_of: Date) -> Optio
     written.chain(structured).filter(|d| *d <= as_of).max()
 }
 
+/// Evidence on the page itself: the section it is (by its name), headings
+/// that introduce an item, phrases, patterns, elements and its address. An
+/// article's own title and text show no section.
 fn direct_hits(
     checklist: &Checklist,
     page: &Page,
     facts: &PageFacts,
     links: &[FoldedLink<'_>],
     cx: &PageContext<'_>,
+    role: &PageRole,
 ) -> Vec<DirectHit> {
     let open = |item: ItemIndex| !cx.settled.get(item).copied().unwrap_or(false);
     let mut hits: Vec<DirectHit> = Vec::new();
-    let mut add = |item: ItemIndex, evidence: String| {
-        if !hits.iter().any(|h| h.item == item) {
-            hits.push(DirectHit { item, evidence });
+    let mut add = |item: ItemIndex, source: Source, evidence: String| {
+        if !hits.iter().any(|h| h.item == item && h.source <= source) {
+            hits.retain(|h| h.item != item);
+            hits.push(DirectHit {
+                item,
+                source,
+                evidence,
+            });
         }
     };
-    let signals = &checklist.signals;
-    for heading in &facts.headings {
-        for hit in signals.heading.find(&fold(heading)) {
-            add(
-                hit.item,
-                format!("heading “{}”", clip(heading, EVIDENCE_CHARS)),
-            );
-        }
+    for (item, name) in &role.names {
+        add(*item, Source::Page, format!("page titled “{name}”"));
     }
-    // The home page is searched whole; other pages only where they differ
-    // from it (their runs are folded already).
-    let own_text = match cx.chrome {
-        None => fold(&facts.own_text),
-        Some(chrome) => facts
-            .content_runs
-            .iter()
-            .filter(|r| !chrome.has_run(r))
-            .map(|r| r.folded.as_str())
-            .collect(),
-    };
-    for hit in signals.text.find(&own_text) {
-        add(hit.item, format!("text “{}”", hit.written));
+    for (item, heading) in &role.headings {
+        add(*item, Source::Heading, format!("heading “{heading}”"));
+    }
+    let signals = &checklist.signals;
+    if !role.article {
+        for hit in signals.text.find(&own_text(facts, cx.chrome)) {
+            add(hit.item, Source::Text, format!("text “{}”", hit.written));
+        }
     }
     // Regular expressions are the costliest signal: skip settled items.
     for (item, regex) in checklist.patterns.iter().filter(|(item, _)| open(*item)) {
         if let Some(m) = regex.find(&facts.all_text) {
             add(
                 *item,
+                Source::Text,
                 format!("text “{}”", clip(m.as_str(), EVIDENCE_CHARS)),
             );
         }
     }
     for &index in &facts.selector_hits {
         let signal = &checklist.selectors.signals[index];
-        add(signal.item, format!("element `{}`", signal.source));
+        add(
+            signal.item,
+            Source::Text,
+            format!("element `{}`", signal.source),
+        );
     }
-    for hit in signals.url_hits(&page.url, false) {
-        add(hit.item, format!("page address matches “{}”", hit.written));
+    if !role.article {
+        for hit in signals.url_hits(&page.url, false) {
+            add(
+                hit.item,
+                Source::Text,
+                format!("page address matches “{}”", hit.written),
+            );
+        }
     }
+    for (index, names) in all_link_text_hits(checklist, links, &open) {
+        add(
+            index,
+            Source::Text,
+            format!("links for all of: {}", names.join(", ")),
+        );
+    }
+    hits
+}
+
+/// The page's own text, folded, for phrases: the home page's whole text, or
+/// what other pages do not share with it; rows of listings left out (a
+/// decision's title in a table of documents is not the section it names).
+fn own_text(facts: &PageFacts, chrome: Option<&RunSet>) -> String {
+    match chrome {
+        None => fold(&facts.own_text),
+        Some(chrome) => facts
+            .content_runs
+            .iter()
+            .filter(|r| !r.listing && !chrome.has_run(r))
+            .map(|r| r.folded.as_str())
+            .collect(),
+    }
+}
+
+/// Items whose groups of labels (a minimum main menu) are all links of the
+/// page's menu, with the first label of each group.
+fn all_link_text_hits<'c>(
+    checklist: &'c Checklist,
+    links: &[FoldedLink<'_>],
+    open: &impl Fn(ItemIndex) -> bool,
+) -> Vec<(ItemIndex, Vec<&'c str>)> {
+    let mut hits = Vec::new();
     for (index, item) in checklist.items.iter().enumerate() {
         if item.all_link_text.is_empty() || !open(index) {
             continue;
@@ -255,78 +392,13 @@ fn direct_hits(
             })
         });
         if all_there {
-            let names: Vec<&str> = item
+            let names = item
                 .signals_written
                 .all_link_text
                 .iter()
                 .filter_map(|g| g.first().map(String::as_str))
                 .collect();
-            add(index, format!("links for all of: {}", names.join(", ")));
-        }
-    }
-    hits
-}
-
-/// A link with its label folded once for every signal that needs it.
-struct FoldedLink<'a> {
-    link: &'a LinkFact,
-    folded: String,
-    /// Short enough to be a menu entry rather than an article title.
-    menu_like: bool,
-}
-
-impl FoldedLink<'_> {
-    /// Part of the main menu: a short label, not in the footer.
-    fn in_menu(&self) -> bool {
-        self.menu_like && self.link.in_menu
-    }
-}
-
-fn fold_links<'a>(facts: &'a PageFacts, chrome: Option<&RunSet>) -> Vec<FoldedLink<'a>> {
-    facts
-        .links
-        .iter()
-        // A link the home page has too (same label, same target) says nothing new.
-        .filter(|link| chrome.is_none_or(|c| !c.has_link(link)))
-        .map(|link| {
-            let folded = fold(&link.label);
-            let menu_like = folded.split_whitespace().count() <= MAX_LABEL_WORDS;
-            FoldedLink {
-                link,
-                folded,
-                menu_like,
-            }
-        })
-        .collect()
-}
-
-fn link_hits(checklist: &Checklist, links: &[FoldedLink<'_>], scope: &Scope) -> Vec<LinkHit> {
-    let signals = &checklist.signals;
-    let mut hits: Vec<LinkHit> = Vec::new();
-    for FoldedLink {
-        link,
-        folded,
-        menu_like,
-    } in links
-    {
-        let Some(target) = link.url.as_ref().and_then(normalize) else {
-            continue;
-        };
-        let off_site = !scope.contains(&target);
-        let mut items: Vec<ItemIndex> = Vec::new();
-        if *menu_like {
-            items.extend(signals.link_text.find(folded).iter().map(|h| h.item));
-        }
-        items.extend(signals.url_hits(&target, off_site).iter().map(|h| h.item));
-        for item in items {
-            if !hits.iter().any(|h| h.item == item && h.target == target) {
-                hits.push(LinkHit {
-                    item,
-                    target: target.clone(),
-                    label: link.label.clone(),
-                    off_site,
-                });
-            }
+            hits.push((index, names));
         }
     }
     hits

@@ -81,6 +81,12 @@ impl RunSet {
         self.runs.contains(&run.hash)
     }
 
+    /// Whether the set has a content run of this folded text.
+    #[must_use]
+    pub fn has_folded(&self, folded: &str) -> bool {
+        self.runs.contains(&key_of(folded))
+    }
+
     /// Whether the set has this link (same label, same `href`).
     #[must_use]
     pub fn has_link(&self, link: &LinkFact) -> bool {

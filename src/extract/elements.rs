@@ -22,6 +22,7 @@ pub(super) struct Attrs<'a> {
     pub(super) property: Option<&'a str>,
     pub(super) name: Option<&'a str>,
     pub(super) content: Option<&'a str>,
+    pub(super) lang: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
@@ -56,6 +57,8 @@ impl<'a> Attrs<'a> {
                 &mut attrs.name
             } else if *local == local_name!("content") {
                 &mut attrs.content
+            } else if *local == local_name!("lang") {
+                &mut attrs.lang
             } else {
                 continue;
             };
@@ -97,8 +100,15 @@ pub(super) enum Tag {
     /// `div`, `ul`, `section`, `td`: boxes a class can make navigation.
     Container,
     Table,
-    /// `h1` to `h6`.
-    Heading,
+    /// `h1` to `h6`, with the level.
+    Heading(u8),
+    /// `li`, `dd`, `dt`: an entry of a list.
+    ListItem,
+    /// `tr`, `article`: a row that may carry its own date.
+    Row,
+    /// `p`: running text (and a row that may carry its own date).
+    Paragraph,
+    Html,
     Time,
     Meta,
     Img,
@@ -130,12 +140,19 @@ impl Tag {
                     (local_name!("section"), Tag::Container),
                     (local_name!("td"), Tag::Container),
                     (local_name!("table"), Tag::Table),
-                    (local_name!("h1"), Tag::Heading),
-                    (local_name!("h2"), Tag::Heading),
-                    (local_name!("h3"), Tag::Heading),
-                    (local_name!("h4"), Tag::Heading),
-                    (local_name!("h5"), Tag::Heading),
-                    (local_name!("h6"), Tag::Heading),
+                    (local_name!("h1"), Tag::Heading(1)),
+                    (local_name!("h2"), Tag::Heading(2)),
+                    (local_name!("h3"), Tag::Heading(3)),
+                    (local_name!("h4"), Tag::Heading(4)),
+                    (local_name!("h5"), Tag::Heading(5)),
+                    (local_name!("h6"), Tag::Heading(6)),
+                    (local_name!("li"), Tag::ListItem),
+                    (local_name!("dd"), Tag::ListItem),
+                    (local_name!("dt"), Tag::ListItem),
+                    (local_name!("tr"), Tag::Row),
+                    (local_name!("p"), Tag::Paragraph),
+                    (local_name!("article"), Tag::Row),
+                    (local_name!("html"), Tag::Html),
                     (local_name!("time"), Tag::Time),
                     (local_name!("meta"), Tag::Meta),
                     (local_name!("img"), Tag::Img),
@@ -164,6 +181,7 @@ impl Marks {
     pub(super) const HEADER: Self = Self(8);
     pub(super) const SIDEBAR: Self = Self(16);
     pub(super) const BANNER: Self = Self(32);
+    pub(super) const BREADCRUMB: Self = Self(64);
 
     pub(super) fn of(value: Option<&str>) -> Self {
         let Some(value) = value else {
@@ -178,6 +196,12 @@ impl Marks {
                 b'f' => (b"footer", Self::FOOTER),
                 b'h' => (b"header", Self::HEADER),
                 b's' => (b"sidebar", Self::SIDEBAR),
+                b'b' if bytes
+                    .get(at + 1)
+                    .is_some_and(|c| c.eq_ignore_ascii_case(&b'r')) =>
+                {
+                    (b"breadcrumb", Self::BREADCRUMB)
+                }
                 b'b' => (b"banner", Self::BANNER),
                 _ => continue,
             };
@@ -201,6 +225,12 @@ impl std::ops::BitOr for Marks {
     fn bitor(self, other: Self) -> Self {
         Self(self.0 | other.0)
     }
+}
+
+/// A breadcrumb trail (`class="breadcrumb"`, `aria-label="breadcrumb"`):
+/// its last entry names the page.
+pub(super) fn is_breadcrumb(marks: Marks, aria_label: Option<&str>) -> bool {
+    marks.any(Marks::BREADCRUMB) || aria_label.is_some_and(|l| l.eq_ignore_ascii_case("breadcrumb"))
 }
 
 pub(super) fn is_footer(tag: Tag, marks: Marks, role: Option<&str>) -> bool {

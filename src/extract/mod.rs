@@ -35,10 +35,14 @@ const MAX_LABEL_CHARS: usize = 300;
 pub struct PageFacts {
     /// The `<title>`.
     pub title: String,
+    /// The `lang` attribute of `<html>`, as written.
+    pub lang: Option<String>,
+    /// The last entry of the page's breadcrumb trail: the page's own name.
+    pub breadcrumb: Option<String>,
     /// Links in document order.
     pub links: Vec<LinkFact>,
-    /// Headings' own text (text inside links excluded).
-    pub headings: Vec<String>,
+    /// Headings, in document order.
+    pub headings: Vec<Heading>,
     /// Visible text outside links, one text run per line; empty when
     /// extracted with a chrome (only the home page's is searched whole).
     pub own_text: String,
@@ -64,6 +68,20 @@ pub struct PageFacts {
     pub text_keys: Vec<u64>,
 }
 
+/// One heading's own text (text inside links excluded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// The text, white space squashed.
+    pub text: String,
+    /// 1 for `h1` to 6 for `h6`.
+    pub level: u8,
+    /// Inside navigation (header, menu, footer, sidebar).
+    pub navigation: bool,
+    /// Inside a row of a listing (one that carries a date or a document
+    /// number): the title of a listed thing, not a section's heading.
+    pub listing: bool,
+}
+
 /// One run of text, as written and folded, with the key chrome detection uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextRun {
@@ -73,6 +91,46 @@ pub struct TextRun {
     pub folded: String,
     /// The text as written (white space squashed).
     pub text: String,
+    /// It sits in a short row (`li`, `tr`, `p`, `dd`) that carries a date
+    /// or a document number: a row of a listing of news or documents.
+    pub listing: bool,
+    /// The dates written in it.
+    pub dates: Vec<jiff::civil::Date>,
+}
+
+/// Where on a page a link sits, as a person reading the page sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinkPlace {
+    /// The header or main menu.
+    Menu,
+    /// The footer.
+    Footer,
+    /// A sidebar or other navigation box.
+    Sidebar,
+    /// A list of links (`<li>`, a "Liên kết website" `<select>`).
+    List,
+    /// An image that is a link (a banner).
+    Banner,
+    /// Under a heading of a content block ("Tin tức – Sự kiện").
+    Block,
+    /// Inside running text.
+    Body,
+}
+
+/// Where a link's label came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelFrom {
+    /// Its text.
+    Text,
+    /// Its image's `alt`.
+    Alt,
+    /// Its `title` or `aria-label`.
+    Title,
+    /// Nothing readable: the words of its address (an image with no `alt`).
+    Address,
+    /// The name of the page it leads to, once that page was read (set by
+    /// evaluation, never by extraction).
+    LinkedPage,
 }
 
 /// One `<a href>`.
@@ -80,13 +138,25 @@ pub struct TextRun {
 pub struct LinkFact {
     /// Absolute target, when the href resolves.
     pub url: Option<Url>,
-    /// Text, title, aria-label and image alt, joined.
+    /// Text, title, aria-label and image alt, joined; for an image with no
+    /// words, the words of its address.
     pub label: String,
+    /// Where the label came from.
+    pub label_from: LabelFrom,
     /// Navigation/footer links are crawled first.
     pub priority: LinkPriority,
     /// Inside the header or a menu (a `nav`, or an element whose class or id
     /// says menu or nav) and not inside the footer: the site's main menu.
     pub in_menu: bool,
+    /// Where on the page it sits.
+    pub place: LinkPlace,
+    /// The heading of the content block it sits under (an index into
+    /// [`PageFacts::headings`]).
+    pub block: Option<u32>,
+    /// The dates of the listing row it sits in ("Khai mạc hội chợ …
+    /// (12/03/2022)"): how old what it leads to is, when that page shows no
+    /// date of its own.
+    pub listed_dates: Vec<jiff::civil::Date>,
     /// Label and `href` as written, hashed: equal keys, equal links.
     pub key: u64,
 }

@@ -34,7 +34,9 @@ fn headings_scripts_and_title() {
                 <body><h2>Công khai <a href='/n'>ngân sách</a></h2><style>p{}</style></body></html>";
     let f = extract(html, &base(), &SelectorSet::default(), &[], None);
     assert_eq!(f.title, "Sở Tư pháp");
-    assert_eq!(f.headings, vec!["Công khai"]);
+    let headings: Vec<&str> = f.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(headings, vec!["Công khai"]);
+    assert_eq!(f.headings[0].level, 2);
     assert!(!f.all_text.contains("Hỏi đáp"));
     assert!(f.all_text.contains("ngân sách"));
 }
@@ -86,7 +88,7 @@ fn class_and_id_marks_are_found_in_one_pass() {
         None
     ));
     assert!(!is_navigation(Tag::Other, Marks::of(Some("banner")), None));
-    assert_eq!(Tag::of(&local_name!("h4")), Tag::Heading);
+    assert_eq!(Tag::of(&local_name!("h4")), Tag::Heading(4));
     assert_eq!(Tag::of(&local_name!("strong")), Tag::Other);
 }
 
@@ -183,4 +185,53 @@ fn selectors_for_any_element_are_tried_by_attribute() {
         None,
     );
     assert_eq!(f.selector_hits, vec![0, 1]);
+}
+
+#[test]
+fn rows_with_dates_or_document_numbers_are_listings() {
+    let html = "<html><body><main><h1>Văn bản</h1><table>\
+                <tr><td>Quyết định 15/2026/QĐ-UBND quy định cơ cấu tổ chức của Sở</td>\
+                <td><a href='/tai-ve/15.pdf'>Tải về</a></td></tr></table>\
+                <ul><li><a href='/tin/1.html'>Khai mạc hội chợ</a> (12/03/2022)</li></ul>\
+                <p>Sở có chức năng tham mưu.</p></main></body></html>";
+    let f = extract(html, &base(), &SelectorSet::default(), &[], None);
+    let run = |needle: &str| {
+        f.content_runs
+            .iter()
+            .find(|r| r.text.contains(needle))
+            .unwrap()
+    };
+    assert!(run("cơ cấu tổ chức").listing);
+    assert!(!run("chức năng tham mưu").listing);
+    assert!(!f.own_text.contains("cơ cấu tổ chức"), "{}", f.own_text);
+    assert!(f.own_text.contains("chức năng tham mưu"));
+    let news = f
+        .links
+        .iter()
+        .find(|l| l.label == "Khai mạc hội chợ")
+        .unwrap();
+    assert_eq!(news.listed_dates, vec!["2022-03-12".parse().unwrap()]);
+    assert_eq!(news.place, LinkPlace::Block, "under the h1's block");
+}
+
+#[test]
+fn places_blocks_banners_and_breadcrumbs() {
+    let html = "<html lang='vi'><body><header><a href='/gioi-thieu'>Giới thiệu</a></header>\
+                <div class='breadcrumb'><a href='/'>Trang chủ</a> » <span>Công khai ngân sách</span></div>\
+                <div class='content'><a href='/cong-khai-ngan-sach.html'><img src='b.png' alt=''></a>\
+                <div class='box'><h2>Tin tức</h2><ul><li><a href='/t/1'>Tin một</a></li></ul></div>\
+                <p>Xem <a href='https://www.section508.gov/'>508 compliant</a>.</p></div>\
+                <footer><a href='/lien-he'>Liên hệ</a></footer></body></html>";
+    let f = extract(html, &base(), &SelectorSet::default(), &[], None);
+    let link = |label: &str| f.links.iter().find(|l| l.label == label).unwrap();
+    assert_eq!(link("Giới thiệu").place, LinkPlace::Menu);
+    assert_eq!(link("Liên hệ").place, LinkPlace::Footer);
+    assert_eq!(link("Tin một").place, LinkPlace::Block);
+    assert_eq!(link("Tin một").block, Some(0));
+    assert_eq!(link("508 compliant").place, LinkPlace::Body);
+    let banner = link("cong khai ngan sach");
+    assert_eq!(banner.place, LinkPlace::Banner);
+    assert_eq!(banner.label_from, LabelFrom::Address);
+    assert_eq!(f.breadcrumb.as_deref(), Some("Công khai ngân sách"));
+    assert_eq!(f.lang.as_deref(), Some("vi"));
 }

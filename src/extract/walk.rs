@@ -11,11 +11,22 @@ use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 use super::chrome::{RunSet, key_of, link_key};
-use super::elements::{Attrs, Marks, Tag, is_date_meta, is_footer, is_menu, is_navigation};
+use super::elements::{
+    Attrs, Marks, Tag, is_breadcrumb, is_date_meta, is_footer, is_menu, is_navigation,
+};
 use super::selectors::SelectorSet;
-use super::{LinkFact, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS, PageFacts, TextRun};
+use super::{
+    Heading, LabelFrom, LinkFact, LinkPlace, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS,
+    PageFacts, TextRun,
+};
+use crate::dates::dates_in;
 use crate::fold::{clipped, fold, squash_whitespace, squashed};
+use crate::labels::has_document_number;
 use crate::site::LinkPriority;
+
+/// A row longer than this (in characters of text) is a layout box, not a
+/// listing's row: one date in it says nothing about the rest.
+const MAX_LISTING_ROW_CHARS: usize = 600;
 
 /// What an open element contributes to the context of the text inside it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +38,10 @@ struct Frame {
     footer: bool,
     menu: bool,
     title: bool,
+    breadcrumb: bool,
+    list_item: bool,
+    paragraph: bool,
+    row: bool,
 }
 
 struct OpenLink<'d> {
@@ -35,6 +50,24 @@ struct OpenLink<'d> {
     label: String,
     priority: LinkPriority,
     in_menu: bool,
+    footer: bool,
+    navigation: bool,
+    option: bool,
+    list_item: bool,
+    paragraph: bool,
+    block: Option<u32>,
+    titled: bool,
+    has_text: bool,
+    has_alt: bool,
+    has_image: bool,
+}
+
+/// A list entry or row still open, with where its content starts.
+struct OpenRow {
+    runs: usize,
+    own_text: usize,
+    headings: usize,
+    links: usize,
 }
 
 /// How many open elements of each kind enclose the current node, and the
@@ -46,8 +79,13 @@ struct Context<'d> {
     footer: usize,
     menu: usize,
     title: usize,
+    breadcrumb: usize,
+    list_item: usize,
+    paragraph: usize,
     link: Option<OpenLink<'d>>,
-    heading: Option<String>,
+    /// The heading being read: its text, level, and how many elements
+    /// enclose it (its block lasts while its parent is open).
+    heading: Option<(String, u8, usize, bool)>,
 }
 
 /// Builds [`PageFacts::all_text`]. Without a chrome every run goes in. With
@@ -118,6 +156,11 @@ pub(super) struct Walker<'d, 'x> {
     text_chars: usize,
     /// The last link's label buffer, reused by the next link.
     label_buffer: String,
+    /// Rows open now, innermost last.
+    rows: Vec<OpenRow>,
+    /// Content blocks open now, innermost last: the depth of the heading's
+    /// parent and the heading's index.
+    blocks: Vec<(usize, u32)>,
     facts: PageFacts,
 }
 
@@ -147,6 +190,8 @@ impl<'d, 'x> Walker<'d, 'x> {
             all_text: AllText::default(),
             text_chars: 0,
             label_buffer: String::new(),
+            rows: Vec::new(),
+            blocks: Vec::new(),
             facts: PageFacts::default(),
         }
     }
@@ -197,11 +242,26 @@ impl<'d, 'x> Walker<'d, 'x> {
         if tag == Tag::Base {
             self.note_base(attrs.href);
         }
+        if tag == Tag::Html && self.facts.lang.is_none() {
+            self.facts.lang = attrs.lang.map(str::to_owned);
+        }
         let mut frame = self.enter_context(tag, &attrs);
         frame.link = self.open_link(tag, &attrs);
-        if tag == Tag::Heading && self.cx.heading.is_none() {
+        if let Tag::Heading(level) = tag
+            && self.cx.heading.is_none()
+        {
             frame.heading = true;
-            self.cx.heading = Some(String::new());
+            let navigation = self.cx.navigation > 0;
+            self.cx.heading = Some((String::new(), level, self.stack.len(), navigation));
+        }
+        if matches!(tag, Tag::ListItem | Tag::Row | Tag::Paragraph) {
+            frame.row = true;
+            self.rows.push(OpenRow {
+                runs: self.facts.content_runs.len(),
+                own_text: self.facts.own_text.len(),
+                headings: self.facts.headings.len(),
+                links: self.facts.links.len(),
+            });
         }
         self.note_dates(tag, &attrs);
         if self.cx.hidden == 0 {
@@ -249,6 +309,18 @@ impl<'d, 'x> Walker<'d, 'x> {
             frame.menu = true;
             cx.menu += 1;
         }
+        if is_breadcrumb(marks, attrs.aria_label) {
+            frame.breadcrumb = true;
+            cx.breadcrumb += 1;
+        }
+        if tag == Tag::ListItem {
+            frame.list_item = true;
+            cx.list_item += 1;
+        }
+        if tag == Tag::Paragraph {
+            frame.paragraph = true;
+            cx.paragraph += 1;
+        }
         frame
     }
 
@@ -271,20 +343,34 @@ impl<'d, 'x> Walker<'d, 'x> {
         }
         let mut label = std::mem::take(&mut self.label_buffer);
         label.clear();
+        let mut titled = false;
         for v in [attrs.title, attrs.aria_label].into_iter().flatten() {
             label.push(' ');
             label.push_str(v);
+            titled |= !v.trim().is_empty();
         }
-        self.cx.link = Some(OpenLink {
+        let cx = &self.cx;
+        let open = OpenLink {
             href,
             label,
-            priority: if self.cx.navigation > 0 {
+            priority: if cx.navigation > 0 {
                 LinkPriority::Navigation
             } else {
                 LinkPriority::Body
             },
-            in_menu: self.cx.menu > 0 && self.cx.footer == 0,
-        });
+            in_menu: cx.menu > 0 && cx.footer == 0,
+            footer: cx.footer > 0,
+            navigation: cx.navigation > 0,
+            option: tag == Tag::Option,
+            list_item: cx.list_item > 0,
+            paragraph: cx.paragraph > 0,
+            block: self.blocks.last().map(|(_, heading)| *heading),
+            titled,
+            has_text: false,
+            has_alt: false,
+            has_image: false,
+        };
+        self.cx.link = Some(open);
         true
     }
 
@@ -307,10 +393,14 @@ impl<'d, 'x> Walker<'d, 'x> {
     /// outside links and navigation are content.
     fn note_image_and_media(&mut self, tag: Tag, alt: Option<&str>) {
         if tag == Tag::Img
-            && let (Some(link), Some(alt)) = (self.cx.link.as_mut(), alt)
+            && let Some(link) = self.cx.link.as_mut()
         {
-            link.label.push(' ');
-            link.label.push_str(alt);
+            link.has_image = true;
+            if let Some(alt) = alt {
+                link.label.push(' ');
+                link.label.push_str(alt);
+                link.has_alt |= !alt.trim().is_empty();
+            }
         }
         if matches!(tag, Tag::Img | Tag::Media | Tag::Table)
             && self.cx.link.is_none()
@@ -340,15 +430,19 @@ impl<'d, 'x> Walker<'d, 'x> {
         }
         let shared = self.chrome.is_some_and(|c| c.texts.contains(&key));
         self.all_text.add(&mut self.facts.all_text, &run, shared);
+        if self.cx.breadcrumb > 0 && run.chars().any(char::is_alphanumeric) {
+            self.facts.breadcrumb = Some(run.to_string());
+        }
         if let Some(link) = self.cx.link.as_mut() {
             link.label.push(' ');
             link.label.push_str(&run);
+            link.has_text = true;
             return;
         }
         if self.chrome.is_none() {
             push_line(&mut self.facts.own_text, &run);
         }
-        if let Some(heading) = self.cx.heading.as_mut() {
+        if let Some((heading, _, _, _)) = self.cx.heading.as_mut() {
             heading.push(' ');
             heading.push_str(&run);
         }
@@ -367,7 +461,9 @@ impl<'d, 'x> Walker<'d, 'x> {
             self.facts.content_runs.push(TextRun {
                 hash: folded_key,
                 folded,
+                dates: dates_in(&run),
                 text: run.into_owned(),
+                listing: false,
             });
         }
     }
@@ -382,19 +478,85 @@ impl<'d, 'x> Walker<'d, 'x> {
         cx.navigation -= usize::from(frame.navigation);
         cx.footer -= usize::from(frame.footer);
         cx.menu -= usize::from(frame.menu);
+        cx.breadcrumb -= usize::from(frame.breadcrumb);
+        cx.list_item -= usize::from(frame.list_item);
+        cx.paragraph -= usize::from(frame.paragraph);
         if frame.link
             && let Some(link) = self.cx.link.take()
         {
             self.close_link(link);
         }
         if frame.heading
-            && let Some(heading) = self.cx.heading.take()
+            && let Some((text, level, parent_depth, navigation)) = self.cx.heading.take()
         {
-            let heading = squash_whitespace(&heading);
-            if !heading.is_empty() {
-                self.facts.headings.push(heading);
+            self.close_heading(&text, level, parent_depth, navigation);
+        }
+        if frame.row
+            && let Some(row) = self.rows.pop()
+        {
+            self.close_row(&row);
+        }
+        // A block ends with the element that holds its heading.
+        while self
+            .blocks
+            .last()
+            .is_some_and(|(depth, _)| *depth > self.stack.len())
+        {
+            self.blocks.pop();
+        }
+    }
+
+    /// Keeps a heading; it opens a content block that lasts while the
+    /// element holding it is open (a later heading in the same element
+    /// starts the next block).
+    fn close_heading(&mut self, text: &str, level: u8, parent_depth: usize, navigation: bool) {
+        let text = squash_whitespace(text);
+        if text.is_empty() {
+            return;
+        }
+        let index = u32::try_from(self.facts.headings.len()).unwrap_or(u32::MAX);
+        self.facts.headings.push(Heading {
+            text,
+            level,
+            navigation,
+            listing: false,
+        });
+        if self
+            .blocks
+            .last()
+            .is_some_and(|(depth, _)| *depth == parent_depth)
+        {
+            self.blocks.pop();
+        }
+        self.blocks.push((parent_depth, index));
+    }
+
+    /// A short row whose text carries a date or a document number is a row
+    /// of a listing: its runs and headings are marked so, its text leaves
+    /// the page's own text, and its links take its dates.
+    fn close_row(&mut self, row: &OpenRow) {
+        let runs = &self.facts.content_runs[row.runs..];
+        let chars: usize = runs.iter().map(|r| r.text.len()).sum();
+        if runs.is_empty() || chars > MAX_LISTING_ROW_CHARS {
+            return;
+        }
+        let dates: Vec<jiff::civil::Date> =
+            runs.iter().flat_map(|r| r.dates.iter().copied()).collect();
+        if dates.is_empty() && !runs.iter().any(|r| has_document_number(&r.text)) {
+            return;
+        }
+        for run in &mut self.facts.content_runs[row.runs..] {
+            run.listing = true;
+        }
+        for heading in &mut self.facts.headings[row.headings..] {
+            heading.listing = true;
+        }
+        for link in &mut self.facts.links[row.links..] {
+            if link.listed_dates.is_empty() {
+                link.listed_dates.clone_from(&dates);
             }
         }
+        self.facts.own_text.truncate(row.own_text);
     }
 
     /// Keeps a closed link, unless the home page has it too (same label, same
@@ -404,11 +566,31 @@ impl<'d, 'x> Walker<'d, 'x> {
         let label = clipped(&squashed_label, MAX_LABEL_CHARS);
         let key = link_key(link.href, &label, &self.base);
         if self.chrome.is_none_or(|c| !c.links.contains(&key)) {
+            let url = self.base.join(link.href.trim()).ok();
+            let label_from = if link.has_text {
+                LabelFrom::Text
+            } else if link.has_alt {
+                LabelFrom::Alt
+            } else if link.titled {
+                LabelFrom::Title
+            } else if link.has_image {
+                LabelFrom::Address
+            } else {
+                LabelFrom::Text
+            };
+            let label = match (label_from, &url) {
+                (LabelFrom::Address, Some(url)) => address_words(url),
+                _ => label.into_owned(),
+            };
             self.facts.links.push(LinkFact {
-                url: self.base.join(link.href.trim()).ok(),
-                label: label.into_owned(),
+                url,
+                label,
+                label_from,
                 priority: link.priority,
                 in_menu: link.in_menu,
+                place: place_of(&link),
+                block: link.block,
+                listed_dates: Vec::new(),
                 key,
             });
         }
@@ -416,6 +598,49 @@ impl<'d, 'x> Walker<'d, 'x> {
         drop(squashed_label);
         self.label_buffer = link.label;
     }
+}
+
+/// Where a link sits, as a reader sees it: menu and footer first, then other
+/// navigation, lists, image banners; a link inside a paragraph is running
+/// text whatever block it is in; then content blocks and list entries.
+fn place_of(link: &OpenLink<'_>) -> LinkPlace {
+    if link.footer {
+        LinkPlace::Footer
+    } else if link.in_menu {
+        LinkPlace::Menu
+    } else if link.navigation {
+        LinkPlace::Sidebar
+    } else if link.option {
+        LinkPlace::List
+    } else if link.has_image && !link.has_text {
+        LinkPlace::Banner
+    } else if link.paragraph {
+        LinkPlace::Body
+    } else if link.block.is_some() {
+        LinkPlace::Block
+    } else if link.list_item {
+        LinkPlace::List
+    } else {
+        LinkPlace::Body
+    }
+}
+
+/// The words of an address's last path segment, its extension dropped
+/// (`/cong-khai-ngan-sach.html` → "cong khai ngan sach"): the only label an
+/// image link with no `alt` has.
+fn address_words(url: &Url) -> String {
+    let segment = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .rfind(|s| !s.is_empty())
+        .unwrap_or_default();
+    let segment = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    let stem = segment.rsplit_once('.').map_or(&*segment, |(stem, _)| stem);
+    stem.split(['-', '_', '.', '+'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn push_line(buffer: &mut String, run: &str) {

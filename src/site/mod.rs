@@ -58,4 +58,9 @@ pub struct CrawlStats {
     pub hit_time_budget: bool,
     /// The run was interrupted (Ctrl-C, SIGTERM) before the crawl ended.
     pub interrupted: bool,
+    /// Pages fetched in another language than the site's main one.
+    pub foreign_fetched: usize,
+    /// Pages in another language left unfetched: their share of the page
+    /// budget was spent.
+    pub foreign_skipped: usize,
 }

@@ -1,6 +1,7 @@
 //! Every bundled fixture site, audited on loopback, must give exactly the
 //! findings checked in beside it (`fixtures/sites/<site>/expected.csv`).
 
+use portal_audit::finding::Status;
 use portal_audit::fixture_server::embedded_sites;
 
 use crate::support::{audit_served, serve_all};
@@ -108,4 +109,98 @@ async fn rules_follow_the_audit_date() {
     assert_eq!(after.sites[0].ruleset, "nd224_2026");
     assert_eq!(status(&after, "english_version"), "not_applicable");
     assert_eq!(status(&after, "satisfaction_rating"), "missing");
+}
+
+/// Evidence a person would accept: no "present" rests on a heading that is
+/// an article's title (more than eight words) or on a title that carries a
+/// document number or a date, on any fixture site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_present_finding_rests_on_an_article_or_document_title() {
+    let served = serve_all(embedded_sites()).await;
+    let run = audit_served(&served).await;
+    let quoted_after = |evidence: &str, opener: &str| -> Option<String> {
+        let start = evidence.find(opener)? + opener.len();
+        let end = evidence[start..].find('”')? + start;
+        Some(evidence[start..end].to_owned())
+    };
+    let mut offenders = Vec::new();
+    for site in &run.sites {
+        for f in site.findings.iter().filter(|f| f.status == Status::Present) {
+            let titles = ["heading “", "page titled “", "block “"]
+                .iter()
+                .filter_map(|opener| quoted_after(&f.evidence, opener));
+            for title in titles {
+                if !portal_audit::labels::is_short_label(&title) {
+                    offenders.push(format!("{}/{}: {}", site.target.id, f.item_id, f.evidence));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// A department portal with a large English sub-portal under `/en/`, audited
+/// with `--max-pages 100`: the page budget goes to the Vietnamese site (at
+/// least 80 of the pages fetched), and news is judged from Vietnamese pages
+/// (the English pages' news is years old, the Vietnamese news is recent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn english_sub_portal_gets_a_small_share_and_no_say_in_vietnamese_items() {
+    let served = serve_all(vec![crate::support::fixture("so-cong-song-ngu")]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("targets.csv"),
+        format!(
+            "id,name,kind,url\nsong-ngu,\"{}\",department,{}\n",
+            served[0].site.name.replace('"', "'"),
+            served[0].url
+        ),
+    )
+    .expect("write targets");
+    let args = [
+        "audit",
+        "--targets",
+        "targets.csv",
+        "--out",
+        "out",
+        "--quiet",
+        "--as-of",
+        "2026-11-28",
+        "--max-pages",
+        "100",
+    ];
+    let output = crate::support::run_binary(&args, dir.path()).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let requests = served[0].requests();
+    let pages: Vec<&String> = requests
+        .iter()
+        .filter(|r| {
+            !r.starts_with("/robots.txt")
+                && !r.contains("sitemap")
+                && !r.contains("portal-audit-probe")
+        })
+        .collect();
+    let english = pages.iter().filter(|r| r.starts_with("/en")).count();
+    let vietnamese = pages.len() - english;
+    println!("pages fetched: {vietnamese} Vietnamese, {english} English");
+    assert!(
+        vietnamese >= 80,
+        "{vietnamese} Vietnamese pages of {}: {pages:?}",
+        pages.len()
+    );
+    let findings = crate::support::read_csv(&dir.path().join("out/findings.csv"));
+    let news = findings
+        .iter()
+        .find(|f| f["item_id"] == "news")
+        .expect("news finding");
+    assert_eq!(news["status"], "present", "{news:?}");
+    assert!(
+        !news["evidence_url"].contains("/en/") && !news["evidence"].contains("/en/"),
+        "news judged from an English page: {news:?}"
+    );
+    assert!(!news["evidence"].contains("2022"), "{news:?}");
 }

@@ -65,12 +65,16 @@ pub async fn audit_served(served: &[ServedSite]) -> AuditRun {
 
 /// Audits served sites with the default checklist, judged on `as_of`.
 pub async fn audit_served_on(served: &[ServedSite], as_of: Date) -> AuditRun {
-    let checklist = Arc::new(checklist::load("vn-gov-portal").expect("built-in checklist"));
+    let default = Arc::new(checklist::load("vn-gov-portal").expect("built-in checklist"));
     let assignments = served
         .iter()
-        .map(|s| Assignment {
-            target: s.target(),
-            checklist: Arc::clone(&checklist),
+        .map(|s| {
+            let target = s.target();
+            let checklist = match &target.checklist {
+                Some(name) => Arc::new(checklist::load(name).expect("fixture's checklist")),
+                None => Arc::clone(&default),
+            };
+            Assignment { target, checklist }
         })
         .collect();
     run_audit(
