@@ -5,9 +5,11 @@
 //! `scraper::Html` DOM lives and dies inside [`extract`]; it is never held
 //! across an `.await`.
 
+mod all_text;
 mod chrome;
 mod elements;
 mod nesting;
+mod open_link;
 mod selectors;
 mod walk;
 

@@ -10,14 +10,16 @@ use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node};
 use url::Url;
 
+use super::all_text::AllText;
 use super::chrome::{RunSet, key_of, link_key};
 use super::elements::{
     Attrs, Marks, Tag, is_breadcrumb, is_date_meta, is_footer, is_menu, is_navigation,
 };
+use super::open_link::{OpenLink, address_words, place_of};
 use super::selectors::SelectorSet;
 use super::{
-    Heading, LabelFrom, LinkFact, LinkPlace, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS,
-    PageFacts, TextRun,
+    Heading, LabelFrom, LinkFact, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS, PageFacts,
+    TextRun,
 };
 use crate::dates::dates_in;
 use crate::fold::{clipped, fold, squash_whitespace, squashed};
@@ -44,24 +46,6 @@ struct Frame {
     row: bool,
 }
 
-struct OpenLink<'d> {
-    href: &'d str,
-    /// Title, aria-label, text and image alt, in document order.
-    label: String,
-    priority: LinkPriority,
-    in_menu: bool,
-    footer: bool,
-    navigation: bool,
-    option: bool,
-    list_item: bool,
-    paragraph: bool,
-    block: Option<u32>,
-    titled: bool,
-    has_text: bool,
-    has_alt: bool,
-    has_image: bool,
-}
-
 /// A list entry or row still open, with where its content starts.
 struct OpenRow {
     runs: usize,
@@ -86,57 +70,6 @@ struct Context<'d> {
     /// The heading being read: its text, level, and how many elements
     /// enclose it (its block lasts while its parent is open).
     heading: Option<(String, u8, usize, bool)>,
-}
-
-/// Builds [`PageFacts::all_text`]. Without a chrome every run goes in. With
-/// one, the runs it lacks go in with the run just before and just after each,
-/// so a label and its value written as two runs ("Điện thoại:", then the
-/// number) still read as one; where runs were left out, a line holding only
-/// [`GAP`] keeps patterns from matching across the hole.
-#[derive(Default)]
-struct AllText<'d> {
-    next: usize,
-    last_new: Option<usize>,
-    last_written: Option<usize>,
-    held: Option<(usize, Cow<'d, str>)>,
-}
-
-/// Marks where `all_text` leaves runs out: neither white space nor a word.
-const GAP: char = '\u{1f}';
-
-impl<'d> AllText<'d> {
-    // A `&Cow`, not a `&str`: a run held back is kept as borrowed from the DOM
-    // when it can be, instead of always copied.
-    #[allow(clippy::ptr_arg)]
-    fn add(&mut self, out: &mut String, run: &Cow<'d, str>, shared: bool) {
-        let index = self.next;
-        self.next += 1;
-        if !shared {
-            if let Some((held, text)) = self.held.take()
-                && held + 1 == index
-            {
-                self.write(out, held, &text);
-            }
-            self.write(out, index, run);
-            self.last_new = Some(index);
-        } else if self.last_new.is_some_and(|new| new + 1 == index) {
-            self.write(out, index, run);
-        } else {
-            self.held = Some((index, run.clone()));
-        }
-    }
-
-    fn write(&mut self, out: &mut String, index: usize, run: &str) {
-        if !out.is_empty() {
-            if self.last_written.is_some_and(|last| last + 1 != index) {
-                out.push('\n');
-                out.push(GAP);
-            }
-            out.push('\n');
-        }
-        out.push_str(run);
-        self.last_written = Some(index);
-    }
 }
 
 /// One walk over one page's DOM.
@@ -567,17 +500,7 @@ impl<'d, 'x> Walker<'d, 'x> {
         let key = link_key(link.href, &label, &self.base);
         if self.chrome.is_none_or(|c| !c.links.contains(&key)) {
             let url = self.base.join(link.href.trim()).ok();
-            let label_from = if link.has_text {
-                LabelFrom::Text
-            } else if link.has_alt {
-                LabelFrom::Alt
-            } else if link.titled {
-                LabelFrom::Title
-            } else if link.has_image {
-                LabelFrom::Address
-            } else {
-                LabelFrom::Text
-            };
+            let label_from = link.label_from();
             let label = match (label_from, &url) {
                 (LabelFrom::Address, Some(url)) => address_words(url),
                 _ => label.into_owned(),
@@ -598,49 +521,6 @@ impl<'d, 'x> Walker<'d, 'x> {
         drop(squashed_label);
         self.label_buffer = link.label;
     }
-}
-
-/// Where a link sits, as a reader sees it: menu and footer first, then other
-/// navigation, lists, image banners; a link inside a paragraph is running
-/// text whatever block it is in; then content blocks and list entries.
-fn place_of(link: &OpenLink<'_>) -> LinkPlace {
-    if link.footer {
-        LinkPlace::Footer
-    } else if link.in_menu {
-        LinkPlace::Menu
-    } else if link.navigation {
-        LinkPlace::Sidebar
-    } else if link.option {
-        LinkPlace::List
-    } else if link.has_image && !link.has_text {
-        LinkPlace::Banner
-    } else if link.paragraph {
-        LinkPlace::Body
-    } else if link.block.is_some() {
-        LinkPlace::Block
-    } else if link.list_item {
-        LinkPlace::List
-    } else {
-        LinkPlace::Body
-    }
-}
-
-/// The words of an address's last path segment, its extension dropped
-/// (`/cong-khai-ngan-sach.html` → "cong khai ngan sach"): the only label an
-/// image link with no `alt` has.
-fn address_words(url: &Url) -> String {
-    let segment = url
-        .path_segments()
-        .into_iter()
-        .flatten()
-        .rfind(|s| !s.is_empty())
-        .unwrap_or_default();
-    let segment = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
-    let stem = segment.rsplit_once('.').map_or(&*segment, |(stem, _)| stem);
-    stem.split(['-', '_', '.', '+'])
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn push_line(buffer: &mut String, run: &str) {
