@@ -56,18 +56,34 @@ impl fmt::Display for SiteKind {
 impl FromStr for SiteKind {
     type Err = String;
 
-    /// Accepts the English names and the Vietnamese aliases (tinh, so, huyen, xa),
-    /// with or without accents.
+    /// Accepts the English names and the names Vietnamese officers write,
+    /// with or without accents and case: `tinh`, `UBND tỉnh`; `Sở`, `ban`,
+    /// `ngành`, `Sở, ban, ngành`; `huyện`, `quận`, `thị xã`, `thành phố`;
+    /// `xã`, `phường`, `thị trấn`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let folded = crate::fold::fold(s);
-        match folded.trim() {
+        let folded: String = crate::fold::fold(s)
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        let name = match words.as_slice() {
+            ["ubnd", rest @ ..] | ["uy", "ban", "nhan", "dan", rest @ ..] => rest.join(" "),
+            _ => words.join(" "),
+        };
+        match name.as_str() {
             "province" | "tinh" => Ok(SiteKind::Province),
-            "department" | "so" | "ban" | "nganh" => Ok(SiteKind::Department),
-            "district" | "huyen" | "district legacy" => Ok(SiteKind::District),
-            "commune" | "xa" | "phuong" | "ward" => Ok(SiteKind::Commune),
+            "department" | "so" | "ban" | "nganh" | "so ban nganh" | "so nganh" => {
+                Ok(SiteKind::Department)
+            }
+            "district" | "huyen" | "district legacy" | "quan" | "thi xa" | "thanh pho" => {
+                Ok(SiteKind::District)
+            }
+            "commune" | "xa" | "phuong" | "ward" | "thi tran" => Ok(SiteKind::Commune),
             _ => Err(format!(
-                "unknown kind `{s}`: use province, department, district or commune \
-                 (or tinh, so, huyen, xa)"
+                "unknown kind `{}`: write one of province, department, district, commune, \
+                 or as officers do: tỉnh, UBND tỉnh; Sở, ban, ngành; huyện, quận, thị xã, \
+                 thành phố, UBND huyện; xã, phường, thị trấn, UBND xã (accents and case optional)",
+                crate::fold::clip(s, 80)
             )),
         }
     }
@@ -109,10 +125,13 @@ pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputErro
             "the targets file is empty: expected a header `id,name,kind,url` and one row per site",
         ));
     }
+    let delimiter = sniff_delimiter(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .delimiter(delimiter)
         .from_reader(bytes);
-    let columns = Columns::of(path, reader.headers().map_err(|e| csv_error(path, &e))?)?;
+    let header = reader.headers().map_err(|e| csv_error(path, &e))?;
+    let columns = Columns::of(path, header, delimiter)?;
     let mut targets = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
     for record in reader.records() {
@@ -154,7 +173,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(path: &Path, header: &csv::StringRecord) -> Result<Self, InputError> {
+    fn of(path: &Path, header: &csv::StringRecord, delimiter: u8) -> Result<Self, InputError> {
         let headers: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
         let column = |name: &str| headers.iter().position(|h| h == name);
         for required in REQUIRED_COLUMNS {
@@ -163,7 +182,9 @@ impl Columns {
                     path,
                     1,
                     format!(
-                        "the header has no `{required}` column (expected at least id,name,kind,url)"
+                        "the header has no `{required}` column (expected at least id,name,kind,url; \
+                         read with the separator `{}`)",
+                        char::from(delimiter)
                     ),
                 ));
             }
@@ -218,11 +239,29 @@ impl Columns {
     }
 }
 
+/// The separator of a targets file: `;` when its header line has more of
+/// them than commas (Excel set to Vietnamese saves CSV so), else `,`.
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |c: u8| header.iter().filter(|b| **b == c).count();
+    if count(b';') > count(b',') { b';' } else { b',' }
+}
+
 fn parse_start_url(raw: &str) -> Result<Url, String> {
     if raw.is_empty() {
         return Err("empty `url`".into());
     }
-    let url = Url::parse(raw).map_err(|e| format!("malformed url `{raw}`: {e}"))?;
+    let url = Url::parse(raw).map_err(|e| match e {
+        url::ParseError::RelativeUrlWithoutBase
+            if raw.contains('.') && !raw.contains(char::is_whitespace) =>
+        {
+            format!(
+                "url `{raw}` has no scheme: add https:// (write https://{}/)",
+                raw.trim_end_matches('/')
+            )
+        }
+        e => format!("malformed url `{raw}`: {e}"),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("url `{raw}` must start with http:// or https://"));
     }
@@ -308,6 +347,46 @@ mod tests {
         assert!(e.message.contains("http://"), "{e}");
         let e = parse("id,name,url\na,A,http://a.vn\n").unwrap_err();
         assert_eq!((e.line, e.message.contains("`kind`")), (Some(1), true));
+    }
+
+    #[test]
+    fn kinds_as_officers_write_them() {
+        for (written, kind) in [
+            ("UBND tỉnh", SiteKind::Province),
+            ("Ủy ban nhân dân tỉnh", SiteKind::Province),
+            ("Sở, ban, ngành", SiteKind::Department),
+            ("sở", SiteKind::Department),
+            ("UBND huyện", SiteKind::District),
+            ("quận", SiteKind::District),
+            ("Thị xã", SiteKind::District),
+            ("thanh pho", SiteKind::District),
+            ("thị trấn", SiteKind::Commune),
+            ("Phường", SiteKind::Commune),
+            ("UBND xã", SiteKind::Commune),
+        ] {
+            assert_eq!(written.parse::<SiteKind>(), Ok(kind), "{written}");
+        }
+        let e = "bộ".parse::<SiteKind>().unwrap_err();
+        assert!(e.contains("thị trấn") && e.contains("Sở, ban, ngành"), "{e}");
+    }
+
+    #[test]
+    fn semicolon_files_from_vietnamese_excel_are_read() {
+        let t = parse("id;name;kind;url\nstp;Sở Tư pháp, tỉnh Hòa Bình;Sở;https://stp.example.gov.vn/\n")
+            .unwrap();
+        assert_eq!(t[0].name, "Sở Tư pháp, tỉnh Hòa Bình");
+        let e = parse("ma;ten;loai;dia chi\na;A;so;http://a.vn\n").unwrap_err();
+        assert!(e.message.contains("separator `;`"), "{e}");
+    }
+
+    #[test]
+    fn a_url_without_scheme_says_to_add_https() {
+        let e = parse("id,name,kind,url\nstp,Sở Tư pháp,so,stp.hoabinh.gov.vn\n").unwrap_err();
+        assert!(
+            e.message
+                .contains("add https:// (write https://stp.hoabinh.gov.vn/)"),
+            "{e}"
+        );
     }
 
     #[test]
