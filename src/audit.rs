@@ -17,7 +17,7 @@ use crate::extract::{RunSet, extract};
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
 use crate::parse_pool::ParsePool;
 use crate::progress::Progress;
-use crate::run::{AuditRun, SiteResult, SiteStatus};
+use crate::run::{AuditRun, Note, SiteResult, SiteStatus};
 use crate::score::{SiteScore, score};
 use crate::site::{CrawlStats, LinkPriority, Scope};
 use crate::target::Target;
@@ -158,26 +158,26 @@ async fn audit_site(
     result
 }
 
-/// What limited a site's crawl, in words for the scorecard's notes.
-fn crawl_notes(stats: &CrawlStats) -> Vec<String> {
+/// What limited a site's crawl, for the scorecard's notes.
+fn crawl_notes(stats: &CrawlStats) -> Vec<Note> {
     let mut notes = Vec::new();
     if stats.hit_page_cap {
-        notes.push(format!("page cap reached ({} pages)", stats.pages_fetched));
+        notes.push(Note::PageCap(stats.pages_fetched));
     }
     if stats.interrupted {
-        notes.push("interrupted before the crawl ended".into());
+        notes.push(Note::Interrupted);
     }
     if stats.hit_time_budget {
-        notes.push("site time budget ran out".into());
+        notes.push(Note::TimeBudget);
     }
     if stats.pages_failed > 0 {
-        notes.push(format!("{} pages failed", stats.pages_failed));
+        notes.push(Note::PagesFailed(stats.pages_failed));
     }
     if stats.foreign_skipped > 0 {
-        notes.push(format!(
-            "pages in another language: {} read, {} left (a tenth of the page budget)",
-            stats.foreign_fetched, stats.foreign_skipped
-        ));
+        notes.push(Note::OtherLanguage {
+            read: stats.foreign_fetched,
+            left: stats.foreign_skipped,
+        });
     }
     notes
 }
@@ -199,7 +199,10 @@ fn failed_result(
         pages_crawled: 0,
         score: score(&findings),
         findings,
-        notes: vec![failure.detail.clone()],
+        notes: vec![Note::NotAudited {
+            kind: failure.kind,
+            detail: failure.detail.clone(),
+        }],
         status: SiteStatus::Failed(failure),
         duration,
         target,

@@ -79,9 +79,11 @@ pub struct RunOptions {
     /// Checklist to judge sites by: a built-in name or a TOML file.
     #[arg(long, default_value = "vn-gov-portal", value_name = "NAME|PATH")]
     pub checklist: String,
-    /// Date the audit is judged on (which rules are in force; how fresh news must be).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, default_value_t = today())]
-    pub as_of: Date,
+    /// Date the audit is judged on (which rules are in force; how fresh news
+    /// must be). Default: today; for `demo`, the date its fixture sites are
+    /// labelled for (2026-11-28).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<Date>,
     /// Most pages fetched per site.
     #[arg(long, default_value_t = DEFAULT_MAX_PAGES, value_name = "N", value_parser = positive)]
     pub max_pages: usize,
@@ -121,9 +123,15 @@ pub struct RunOptions {
     /// Exit 1 if any audited site scores under this percentage.
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
-    /// Language of report.html: vi (Vietnamese) or en (English).
-    #[arg(long, value_enum, default_value_t = Lang::Vi)]
-    pub lang: Lang,
+    /// Language of every file leaders read (CSV, report.html): vi or en.
+    /// Default: the checklist's language (vi for vn-gov-portal, en for
+    /// us-federal). run.json is the same in both.
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    /// CSV field separator: `,` (default) or `;`, which Excel set to
+    /// Vietnamese (decimal comma) opens as columns.
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub csv_delimiter: u8,
     /// Write CSV files without the UTF-8 byte-order mark Excel needs.
     #[arg(long)]
     pub no_bom: bool,
@@ -184,9 +192,40 @@ fn positive(s: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "," => Ok(b','),
+        ";" => Ok(b';'),
+        "\\t" | "\t" | "tab" => Ok(b'\t'),
+        _ => Err(format!(
+            "`{s}` is not a CSV separator: use `,` or `;` (or tab)"
+        )),
+    }
+}
+
+/// Exactly `YYYY-MM-DD`: `20261128` is refused, not guessed at.
 fn parse_date(s: &str) -> Result<Date, String> {
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(format!("`{s}` is not a date written YYYY-MM-DD"));
+    }
     s.parse::<Date>()
         .map_err(|e| format!("`{s}` is not a date (YYYY-MM-DD): {e}"))
+}
+
+impl RunOptions {
+    /// The date the audit is judged on: `--as-of`, else today.
+    #[must_use]
+    pub fn as_of(&self) -> Date {
+        self.as_of.unwrap_or_else(today)
+    }
 }
 
 fn today() -> Date {

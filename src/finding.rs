@@ -82,6 +82,24 @@ impl std::str::FromStr for Status {
     }
 }
 
+/// Where an item is normally placed on a portal: where the agency should
+/// add it when it is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// A section reached from the main menu.
+    #[default]
+    MainMenu,
+    /// A line of the footer (address, phone, person responsible).
+    Footer,
+    /// The header (emblem and name, search box).
+    Header,
+    /// A function on the pages themselves (print, font size, metadata).
+    OnPages,
+    /// A setting of the server or domain (HTTPS, IPv6, sitemap).
+    Server,
+}
+
 /// One item's verdict for one site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -105,4 +123,6 @@ pub struct Finding {
     pub weight: f64,
     /// Reported, never scored.
     pub report_only: bool,
+    /// Where such an item is normally placed.
+    pub placement: Placement,
 }

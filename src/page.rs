@@ -123,6 +123,34 @@ impl FailureKind {
         }
     }
 
+    /// What went wrong, in a few words.
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            FailureKind::DnsError => "The domain name does not resolve",
+            FailureKind::ConnectRefused => "The server refuses connections",
+            FailureKind::ConnectReset => "The server drops connections",
+            FailureKind::Timeout => "The server is too slow to answer",
+            FailureKind::TlsInvalidCert => "The TLS certificate is invalid",
+            FailureKind::TlsHandshake => "TLS cannot be negotiated",
+            FailureKind::TooManyRedirects => "Too many redirects",
+            FailureKind::RedirectLoop => "A redirect loop",
+            FailureKind::RedirectOutOfScope => "Redirects to another site",
+            FailureKind::RateLimited => "Too many requests (HTTP 429)",
+            FailureKind::Http4xx => "The page is missing or forbidden",
+            FailureKind::Http5xx => "The server fails with an error",
+            FailureKind::RobotsDisallowed => "robots.txt forbids crawling",
+            FailureKind::NotHtml => "Not a web page",
+            FailureKind::BodyTooLarge => "The page is far too large",
+            FailureKind::EmptyResponse => "An empty answer",
+            FailureKind::InvalidUrl => "An invalid address",
+            FailureKind::Network => "A network error",
+            FailureKind::AlreadyFetched => "Redirects to a page already audited",
+            FailureKind::Interrupted => "The audit was interrupted",
+            FailureKind::Internal => "portal-audit failed on this site",
+        }
+    }
+
     /// What the agency can do about it, in one line.
     #[must_use]
     pub fn hint(self) -> &'static str {

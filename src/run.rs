@@ -58,9 +58,38 @@ pub struct SiteResult {
     /// Totals.
     pub score: SiteScore,
     /// Notes on what limited the audit (page cap, time budget, failed pages).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// Wall time spent on the site.
     pub duration: Duration,
+}
+
+/// A note on what limited a site's audit, as data: reports word it in the
+/// reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The page cap stopped the crawl after this many pages.
+    PageCap(usize),
+    /// The run was interrupted before the crawl ended.
+    Interrupted,
+    /// The site's time budget ran out.
+    TimeBudget,
+    /// This many pages failed.
+    PagesFailed(usize),
+    /// Pages in another language than the site's: read, and left unread
+    /// once their share of the budget was spent.
+    OtherLanguage {
+        /// Read.
+        read: usize,
+        /// Left.
+        left: usize,
+    },
+    /// The site could not be audited; the detail is the library's own words.
+    NotAudited {
+        /// What went wrong.
+        kind: crate::page::FailureKind,
+        /// The detail, for the technically minded.
+        detail: String,
+    },
 }
 
 /// A whole run.

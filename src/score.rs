@@ -9,7 +9,7 @@ pub struct SiteScore {
     /// Weighted share of applicable items present, 0–100, one decimal.
     /// `None` when nothing could be judged (the site was not audited).
     pub score: Option<f64>,
-    /// Items present.
+    /// Scored items present (report-only items are never counted).
     pub present: usize,
     /// Items missing.
     pub missing: usize,
@@ -32,6 +32,10 @@ pub fn score(findings: &[Finding]) -> SiteScore {
     let mut s = SiteScore::default();
     let (mut earned, mut possible) = (0.0, 0.0);
     for f in findings {
+        // Report-only items are listed in findings, never counted.
+        if f.report_only {
+            continue;
+        }
         match f.status {
             Status::Present => s.present += 1,
             Status::Missing => s.missing += 1,
@@ -39,9 +43,6 @@ pub fn score(findings: &[Finding]) -> SiteScore {
             Status::Stale => s.stale += 1,
             Status::NotApplicable => s.not_applicable += 1,
             Status::Unknown => {}
-        }
-        if f.report_only {
-            continue;
         }
         if f.status.needs_action() {
             s.needs_action.push(f.item_id.clone());
@@ -73,6 +74,7 @@ mod tests {
             basis: String::new(),
             weight,
             report_only: false,
+            placement: crate::finding::Placement::default(),
         }
     }
 

@@ -244,7 +244,11 @@ impl Columns {
 fn sniff_delimiter(bytes: &[u8]) -> u8 {
     let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |c: u8| header.iter().filter(|b| **b == c).count();
-    if count(b';') > count(b',') { b';' } else { b',' }
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
 }
 
 fn parse_start_url(raw: &str) -> Result<Url, String> {
@@ -367,13 +371,18 @@ mod tests {
             assert_eq!(written.parse::<SiteKind>(), Ok(kind), "{written}");
         }
         let e = "bộ".parse::<SiteKind>().unwrap_err();
-        assert!(e.contains("thị trấn") && e.contains("Sở, ban, ngành"), "{e}");
+        assert!(
+            e.contains("thị trấn") && e.contains("Sở, ban, ngành"),
+            "{e}"
+        );
     }
 
     #[test]
     fn semicolon_files_from_vietnamese_excel_are_read() {
-        let t = parse("id;name;kind;url\nstp;Sở Tư pháp, tỉnh Hòa Bình;Sở;https://stp.example.gov.vn/\n")
-            .unwrap();
+        let t = parse(
+            "id;name;kind;url\nstp;Sở Tư pháp, tỉnh Hòa Bình;Sở;https://stp.example.gov.vn/\n",
+        )
+        .unwrap();
         assert_eq!(t[0].name, "Sở Tư pháp, tỉnh Hòa Bình");
         let e = parse("ma;ten;loai;dia chi\na;A;so;http://a.vn\n").unwrap_err();
         assert!(e.message.contains("separator `;`"), "{e}");

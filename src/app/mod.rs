@@ -21,7 +21,7 @@ use crate::error::InputError;
 use crate::fixture_server;
 use crate::history::History;
 use crate::progress::Progress;
-use crate::report::{ReportInput, ReportOptions, WrittenReports, write_reports};
+use crate::report::{Lang, ReportInput, ReportOptions, WrittenReports, write_reports};
 use crate::run::{AuditRun, RunChanges, SiteStatus};
 use crate::target::{Target, load_targets};
 
@@ -105,7 +105,7 @@ async fn audit(args: AuditArgs) -> anyhow::Result<Exit> {
 fn expand_out(out: &Path, options: &RunOptions) -> PathBuf {
     PathBuf::from(
         out.to_string_lossy()
-            .replace("{date}", &options.as_of.to_string()),
+            .replace("{date}", &options.as_of().to_string()),
     )
 }
 
@@ -133,6 +133,7 @@ async fn run_and_report(
     history: &mut History,
     options: &RunOptions,
 ) -> anyhow::Result<Exit> {
+    let report_options = report_options(options, &assignments);
     let run = execute(assignments, options).await?;
     let ids: Vec<&str> = run.sites.iter().map(|s| s.target.id.as_str()).collect();
     let previous = history.previous(&ids)?;
@@ -141,12 +142,18 @@ async fn run_and_report(
         run: &run,
         changes: &changes,
     };
-    let written = write_reports(out, input, report_options(options))?;
+    let written = write_reports(out, input, report_options)?;
     history.record(&run)?;
     conclude(&run, &written, &changes, options)
 }
 
-async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
+async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
+    // The fixtures are labelled for one date: judged on another, their
+    // results would change from day to day.
+    let labelled = args.options.as_of.is_none();
+    args.options
+        .as_of
+        .get_or_insert_with(|| fixture_server::FIXTURE_AS_OF.parse().expect("fixture date"));
     // Fails early on a bad --checklist, before anything is served.
     checklist::load(&args.options.checklist)?;
     check_fail_under(&args.options)?;
@@ -162,7 +169,19 @@ async fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         );
     }
     if !args.options.quiet {
-        let mut listing = format!("Serving {} fixture sites on 127.0.0.1:\n", served.len());
+        let mut listing = if labelled {
+            format!(
+                "Judged as of {}, the date the fixture sites are labelled for (--as-of to change).\n",
+                args.options.as_of()
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            listing,
+            "Serving {} fixture sites on 127.0.0.1:",
+            served.len()
+        );
         for s in &served {
             let down = if s.site.down {
                 "  (down on purpose)"
@@ -250,10 +269,17 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
     }
 }
 
-fn report_options(options: &RunOptions) -> ReportOptions {
+/// The outputs' options; their language is `--lang`, else that of the
+/// checklist most sites are judged by.
+fn report_options(options: &RunOptions, assignments: &[Assignment]) -> ReportOptions {
+    let checklist_lang = assignments
+        .first()
+        .and_then(|a| a.checklist.language.as_deref())
+        .map_or(Lang::Vi, |l| if l == "en" { Lang::En } else { Lang::Vi });
     ReportOptions {
         bom: !options.no_bom,
-        lang: options.lang,
+        lang: options.lang.unwrap_or(checklist_lang),
+        delimiter: options.csv_delimiter,
     }
 }
 
@@ -264,7 +290,7 @@ async fn execute(assignments: Vec<Assignment>, options: &RunOptions) -> anyhow::
     let run = run_audit(
         assignments,
         crawl_config(options),
-        options.as_of,
+        options.as_of(),
         &progress,
         cancel,
     )

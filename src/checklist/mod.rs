@@ -17,6 +17,7 @@ pub use load::{builtin_names, load, load_builtin, load_from, load_path};
 pub use matcher::{ItemIndex, NeedleHit, NeedleSet, NeedleSetBuilder};
 
 use crate::extract::SelectorSet;
+use crate::finding::Placement;
 
 use crate::target::SiteKind;
 
@@ -283,6 +284,29 @@ pub enum Applicability {
 }
 
 impl Item {
+    /// Where the item is normally placed on a portal: the footer for what
+    /// the footer states, the header for identity and search, the server
+    /// for site-wide settings, the pages themselves for page functions, the
+    /// main menu for sections.
+    #[must_use]
+    pub fn placement(&self) -> Placement {
+        let w = &self.signals_written;
+        if self.id == "header_identity" || self.id == "site_search" {
+            Placement::Header
+        } else if !self.is_section() && !w.pattern.is_empty() {
+            Placement::Footer
+        } else if !self.is_section()
+            && !self.site_checks.is_empty()
+            && !self.site_checks.contains(&SiteCheck::DatedContent)
+        {
+            Placement::Server
+        } else if !self.is_section() || w.selector.len() > w.link_text.len() {
+            Placement::OnPages
+        } else {
+            Placement::MainMenu
+        }
+    }
+
     /// Whether the item is a section of the site (it has labels or slugs to
     /// find it by), rather than a fact written in the text (an address).
     #[must_use]

@@ -515,6 +515,7 @@ fn blank_finding(item: &Item, as_of: Date) -> Finding {
         basis: item.basis_on(as_of),
         weight: if item.report_only { 0.0 } else { item.weight },
         report_only: item.report_only,
+        placement: item.placement(),
     }
 }
 

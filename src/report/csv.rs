@@ -6,7 +6,11 @@ use std::borrow::Cow;
 
 use serde::{Serialize, Serializer};
 
-use super::{ReportInput, ReportOptions, matrix_columns};
+use super::words::{
+    failure_hint, header as header_word, kind_word, note_text, outcome_word, placement_word,
+    status_word, where_looked,
+};
+use super::{Lang, ReportInput, ReportOptions, matrix_columns};
 use crate::finding::{Finding, Status};
 use crate::run::{AuditRun, SiteResult, SiteStatus};
 
@@ -16,7 +20,10 @@ use crate::run::{AuditRun, SiteResult, SiteStatus};
 /// (`-2.5`, a score change) cannot be formulas and are left as numbers.
 #[must_use]
 pub fn neutralize_cell(cell: &str) -> Cow<'_, str> {
-    if cell.parse::<f64>().is_ok_and(f64::is_finite) {
+    let number = |text: &str| text.parse::<f64>().is_ok_and(f64::is_finite);
+    // A number with a decimal comma (`-1,6`, for Excel set to Vietnamese)
+    // is a number too.
+    if number(cell) || (cell.contains(',') && number(&cell.replacen(',', ".", 1))) {
         return Cow::Borrowed(cell);
     }
     match cell.chars().next() {
@@ -47,26 +54,30 @@ impl From<String> for Text<'_> {
     }
 }
 
-/// A row of `scorecard.csv` (the targets file's extra columns follow it).
+/// A row of `scorecard.csv`: what a leader reads first (agency, score,
+/// counts, what to add), then the technical columns; the targets file's
+/// extra columns follow it.
 #[derive(Debug, Default, Serialize)]
 struct ScorecardRow<'a> {
-    site_id: Text<'a>,
     site_name: Text<'a>,
     kind: Text<'a>,
-    url: Text<'a>,
-    final_url: Text<'a>,
-    status: Text<'a>,
-    errors: Text<'a>,
-    checklist: Text<'a>,
-    ruleset: Text<'a>,
-    as_of: Text<'a>,
-    pages_crawled: usize,
     score: Text<'a>,
     score_change: Text<'a>,
     present: usize,
     missing: usize,
     placeholder: usize,
     stale: usize,
+    to_add: Text<'a>,
+    outcome: Text<'a>,
+    site_id: Text<'a>,
+    url: Text<'a>,
+    final_url: Text<'a>,
+    status_code: Text<'a>,
+    errors: Text<'a>,
+    checklist: Text<'a>,
+    ruleset: Text<'a>,
+    as_of: Text<'a>,
+    pages_crawled: usize,
     not_applicable: usize,
     missing_items: Text<'a>,
     notes: Text<'a>,
@@ -84,6 +95,7 @@ struct FindingRow<'a> {
     evidence_url: Text<'a>,
     evidence: Text<'a>,
     pages_searched: Option<usize>,
+    placement: Text<'a>,
     basis: Text<'a>,
     weight: Text<'a>,
     as_of: Text<'a>,
@@ -123,6 +135,7 @@ fn writer(options: ReportOptions) -> csv::Writer<Vec<u8>> {
     }
     csv::WriterBuilder::new()
         .has_headers(false)
+        .delimiter(options.delimiter)
         .from_writer(buffer)
 }
 
@@ -158,8 +171,22 @@ fn extra_columns(run: &AuditRun) -> Vec<&str> {
 }
 
 /// A score as written: one decimal, empty when there is none.
-fn one_decimal(value: Option<f64>) -> Text<'static> {
-    Text::from(value.map(|v| format!("{v:.1}")).unwrap_or_default())
+fn one_decimal(value: Option<f64>, options: ReportOptions) -> Text<'static> {
+    Text::from(
+        value
+            .map(|v| with_decimal_mark(format!("{v:.1}"), options))
+            .unwrap_or_default(),
+    )
+}
+
+/// A number as the reader's spreadsheet reads it: with `;` as the
+/// separator (Excel set to Vietnamese), the decimal mark is a comma.
+fn with_decimal_mark(number: String, options: ReportOptions) -> String {
+    if options.delimiter == b';' {
+        number.replace('.', ",")
+    } else {
+        number
+    }
 }
 
 /// `scorecard.csv`: one row per target, in targets-file order, then the
@@ -171,17 +198,19 @@ pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::
     let run = input.run;
     let extra = extra_columns(run);
     let mut w = writer(options);
+    let header = header_of::<ScorecardRow>()?;
     write_cells(
         &mut w,
-        header_of::<ScorecardRow>()?
+        header
             .iter()
+            .map(|h| header_word(h, options.lang))
             .chain(extra.iter().copied()),
     )?;
     for site in &run.sites {
         let change = input
             .changes
             .score_change(&site.target.id)
-            .map(|c| format!("{c:+.1}"))
+            .map(|c| with_decimal_mark(format!("{c:+.1}"), options))
             .unwrap_or_default();
         let values: Vec<Text<'_>> = extra
             .iter()
@@ -193,64 +222,136 @@ pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::
                     .map_or(Text::default(), |(_, v)| Text::from(v.as_str()))
             })
             .collect();
-        w.serialize((scorecard_row(site, run, change), values))?;
+        w.serialize((scorecard_row(site, run, change, options), values))?;
     }
     finish(w)
 }
 
-fn scorecard_row<'a>(site: &'a SiteResult, run: &AuditRun, change: String) -> ScorecardRow<'a> {
-    let s = &site.score;
-    let errors = match &site.status {
-        SiteStatus::Ok => String::new(),
-        SiteStatus::Failed(f) => format!("{}: {}", f.kind.code(), f.kind.hint()),
+fn scorecard_row<'a>(
+    site: &'a SiteResult,
+    run: &AuditRun,
+    change: String,
+    options: ReportOptions,
+) -> ScorecardRow<'a> {
+    let (s, lang) = (&site.score, options.lang);
+    let failure = match &site.status {
+        SiteStatus::Ok => None,
+        SiteStatus::Failed(f) => Some(f.kind),
+    };
+    let errors = match (failure, lang) {
+        (None, _) => String::new(),
+        (Some(kind), Lang::En) => format!("{}: {}", kind.code(), kind.hint()),
+        (Some(kind), Lang::Vi) => format!(
+            "{}: {}",
+            outcome_word(Some(kind), lang),
+            failure_hint(kind, lang)
+        ),
+    };
+    let kind = match lang {
+        Lang::En => site.target.kind.as_str(),
+        Lang::Vi => kind_word(site.target.kind, lang),
     };
     ScorecardRow {
-        site_id: site.target.id.as_str().into(),
         site_name: site.target.name.as_str().into(),
-        kind: site.target.kind.to_string().into(),
-        url: site.target.url.as_str().into(),
-        final_url: site.final_url.as_ref().map_or("", url::Url::as_str).into(),
-        status: site.status.code().into(),
-        errors: errors.into(),
-        checklist: site.checklist.as_str().into(),
-        ruleset: site.ruleset.as_str().into(),
-        as_of: run.as_of.to_string().into(),
-        pages_crawled: site.pages_crawled,
-        score: one_decimal(s.score),
+        kind: kind.into(),
+        score: one_decimal(s.score, options),
         score_change: change.into(),
         present: s.present,
         missing: s.missing,
         placeholder: s.placeholder,
         stale: s.stale,
+        to_add: titles_to_add(site, lang).into(),
+        outcome: outcome_word(failure, lang).into(),
+        site_id: site.target.id.as_str().into(),
+        url: site.target.url.as_str().into(),
+        final_url: site.final_url.as_ref().map_or("", url::Url::as_str).into(),
+        status_code: site.status.code().into(),
+        errors: errors.into(),
+        checklist: site.checklist.as_str().into(),
+        ruleset: site.ruleset.as_str().into(),
+        as_of: run.as_of.to_string().into(),
+        pages_crawled: site.pages_crawled,
         not_applicable: s.not_applicable,
         missing_items: s.needs_action.join(" ").into(),
-        notes: site.notes.join("; ").into(),
-        incomplete: incomplete_marker(site, run).into(),
+        notes: notes_text(site, lang).into(),
+        incomplete: incomplete_marker(site, run, lang).into(),
+    }
+}
+
+/// The titles of the scored items the site must add or fix, `;`-separated
+/// (a `;` inside a title becomes a comma, so the list splits cleanly).
+fn titles_to_add(site: &SiteResult, lang: Lang) -> String {
+    site.findings
+        .iter()
+        .filter(|f| f.status.needs_action() && !f.report_only)
+        .map(|f| item_title(f, lang).replace(';', ","))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The site's notes in `lang`, `;`-separated.
+fn notes_text(site: &SiteResult, lang: Lang) -> String {
+    site.notes
+        .iter()
+        .map(|n| note_text(n, lang))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An item's title in `lang`: the English gloss when asked for and given.
+fn item_title(f: &Finding, lang: Lang) -> &str {
+    match (lang, &f.item_title_en) {
+        (Lang::En, Some(en)) if !en.is_empty() => en,
+        _ => &f.item_title,
+    }
+}
+
+/// A status in a CSV cell: a leader's word in Vietnamese, the stable code
+/// in English.
+fn status_cell(status: Status, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => status_word(status, lang),
+        Lang::En => status.as_str(),
     }
 }
 
 /// `interrupted` on every row of a run stopped part-way, so nobody mistakes a
 /// partial scorecard for a whole one.
-fn incomplete_marker(site: &SiteResult, run: &AuditRun) -> &'static str {
-    if run.interrupted || site.crawl.interrupted {
-        "interrupted"
-    } else {
-        ""
+fn incomplete_marker(site: &SiteResult, run: &AuditRun, lang: Lang) -> &'static str {
+    match (run.interrupted || site.crawl.interrupted, lang) {
+        (false, _) => "",
+        (true, Lang::Vi) => "Bị dừng giữa chừng",
+        (true, Lang::En) => "interrupted",
     }
 }
 
-fn finding_row<'a>(site: &'a SiteResult, f: &'a Finding, run: &AuditRun) -> FindingRow<'a> {
+fn finding_row<'a>(
+    site: &'a SiteResult,
+    f: &'a Finding,
+    run: &AuditRun,
+    options: ReportOptions,
+) -> FindingRow<'a> {
+    let lang = options.lang;
+    // A missing item says where we looked in plain words; run.json keeps the
+    // signals tried.
+    let evidence = match (f.status, f.pages_searched) {
+        (Status::Missing, Some(pages)) if f.evidence.starts_with("not found in ") => {
+            where_looked(pages, lang).into()
+        }
+        _ => f.evidence.as_str().into(),
+    };
     FindingRow {
         site_id: site.target.id.as_str().into(),
         site_name: site.target.name.as_str().into(),
         item_id: f.item_id.as_str().into(),
-        item_title: f.item_title.as_str().into(),
-        status: f.status.as_str().into(),
+        item_title: item_title(f, lang).into(),
+        status: status_cell(f.status, lang).into(),
         evidence_url: f.evidence_url.as_deref().unwrap_or_default().into(),
-        evidence: f.evidence.as_str().into(),
+        evidence,
         pages_searched: f.pages_searched,
+        placement: placement_word(f.placement, lang).into(),
         basis: f.basis.as_str().into(),
-        weight: format!("{}", f.weight).into(),
+        weight: with_decimal_mark(format!("{}", f.weight), options).into(),
         as_of: run.as_of.to_string().into(),
     }
 }
@@ -261,10 +362,11 @@ fn findings_where(
     keep: impl Fn(&Finding) -> bool,
 ) -> anyhow::Result<Vec<u8>> {
     let mut w = writer(options);
-    write_cells(&mut w, &header_of::<FindingRow>()?)?;
+    let header = header_of::<FindingRow>()?;
+    write_cells(&mut w, header.iter().map(|h| header_word(h, options.lang)))?;
     for site in &run.sites {
         for f in site.findings.iter().filter(|f| keep(f)) {
-            w.serialize(finding_row(site, f, run))?;
+            w.serialize(finding_row(site, f, run, options))?;
         }
     }
     finish(w)
@@ -294,20 +396,27 @@ pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec
 /// Only if the CSV writer fails in memory.
 pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
     let mut w = writer(options);
-    write_cells(&mut w, &header_of::<ChangeRow>()?)?;
+    let lang = options.lang;
+    let header = header_of::<ChangeRow>()?;
+    write_cells(&mut w, header.iter().map(|h| header_word(h, lang)))?;
     for c in &input.changes.items {
         let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
         let title = site
             .and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id))
-            .map_or("", |f| f.item_title.as_str());
+            .map_or("", |f| item_title(f, lang));
         w.serialize(ChangeRow {
             site_id: c.site_id.as_str().into(),
             site_name: site.map_or("", |s| s.target.name.as_str()).into(),
             item_id: c.item_id.as_str().into(),
             item_title: title.into(),
-            before: c.before.map_or("", Status::as_str).into(),
-            after: c.after.map_or("", Status::as_str).into(),
-            regression: if c.is_regression() { "yes" } else { "" }.into(),
+            before: c.before.map_or("", |s| status_cell(s, lang)).into(),
+            after: c.after.map_or("", |s| status_cell(s, lang)).into(),
+            regression: match (c.is_regression(), lang) {
+                (false, _) => "",
+                (true, Lang::Vi) => "có",
+                (true, Lang::En) => "yes",
+            }
+            .into(),
         })?;
     }
     finish(w)
@@ -334,17 +443,23 @@ pub fn status_code(status: Status) -> &'static str {
 pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
     let items = matrix_columns(run);
     let mut w = writer(options);
-    write_cells(
-        &mut w,
-        ["site_id", "site_name", "score"]
-            .into_iter()
-            .chain(items.iter().map(|f| f.item_id.as_str())),
-    )?;
+    let lang = options.lang;
+    let header: Vec<String> = ["site_id", "site_name", "score"]
+        .iter()
+        .map(|h| header_word(h, lang).to_owned())
+        .chain(items.iter().map(|f| match lang {
+            Lang::Vi => short_title(&f.item_title).to_owned(),
+            Lang::En => f.item_id.clone(),
+        }))
+        .collect();
+    write_cells(&mut w, header)?;
     for site in &run.sites {
+        // Names are neutralised; the one-letter codes are written as they
+        // are (a lone `-` is no formula).
         let mut row = vec![
-            site.target.id.clone(),
-            site.target.name.clone(),
-            one_decimal(site.score.score).0.into_owned(),
+            neutralize_cell(&site.target.id).into_owned(),
+            neutralize_cell(&site.target.name).into_owned(),
+            one_decimal(site.score.score, options).0.into_owned(),
         ];
         for item in &items {
             let code = site
@@ -354,9 +469,20 @@ pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<
                 .map_or("", |f| status_code(f.status));
             row.push(code.to_owned());
         }
-        write_cells(&mut w, row)?;
+        w.write_record(row)?;
     }
     finish(w)
+}
+
+/// An item's title cut to its first part ("Công khai ngân sách; báo cáo tài
+/// chính năm" → "Công khai ngân sách"), for a column header.
+#[must_use]
+pub fn short_title(title: &str) -> &str {
+    let first = title.split([';', '(']).next().unwrap_or(title).trim();
+    if first.chars().count() <= 32 {
+        return first;
+    }
+    first.split(',').next().unwrap_or(first).trim()
 }
 
 #[cfg(test)]
@@ -380,14 +506,31 @@ mod tests {
         assert_eq!(neutralize_cell("Sở Tư pháp"), "Sở Tư pháp");
         assert_eq!(neutralize_cell("12.5"), "12.5");
         assert_eq!(neutralize_cell("-2.5"), "-2.5");
+        assert_eq!(neutralize_cell("-1,6"), "-1,6");
+        assert!(neutralize_cell("-1,6,7").starts_with('\''));
     }
 
     #[test]
     fn headers_come_from_the_row_structs() {
         let header = header_of::<FindingRow>().unwrap();
-        assert_eq!(header.len(), 11);
+        assert_eq!(header.len(), 12);
         assert_eq!(&header[0], "site_id");
-        assert_eq!(&header[10], "as_of");
-        assert_eq!(header_of::<ScorecardRow>().unwrap().len(), 21);
+        assert_eq!(&header[11], "as_of");
+        let scorecard = header_of::<ScorecardRow>().unwrap();
+        assert_eq!(scorecard.len(), 23);
+        assert_eq!(&scorecard[0], "site_name");
+        assert_eq!(&scorecard[2], "score");
+    }
+
+    #[test]
+    fn short_titles_for_matrix_headers() {
+        assert_eq!(
+            short_title("Công khai ngân sách; báo cáo tài chính năm"),
+            "Công khai ngân sách"
+        );
+        assert_eq!(
+            short_title("Thông tin tiếng Anh (tổ chức, chức năng, liên hệ)"),
+            "Thông tin tiếng Anh"
+        );
     }
 }

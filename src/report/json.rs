@@ -33,7 +33,7 @@ struct SiteJson<'a> {
     pages_crawled: usize,
     duration_seconds: f64,
     score: Option<f64>,
-    notes: &'a [String],
+    notes: Vec<String>,
     findings: &'a [Finding],
 }
 
@@ -68,7 +68,11 @@ pub fn run_json(run: &AuditRun, changes: &[Change]) -> anyhow::Result<Vec<u8>> {
                 pages_crawled: s.pages_crawled,
                 duration_seconds: s.duration.as_secs_f64(),
                 score: s.score.score,
-                notes: &s.notes,
+                notes: s
+                    .notes
+                    .iter()
+                    .map(|n| super::words::note_text(n, super::Lang::En))
+                    .collect(),
                 findings: &s.findings,
             })
             .collect(),

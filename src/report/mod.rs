@@ -7,6 +7,7 @@
 mod csv;
 mod html;
 mod json;
+pub mod words;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,8 +57,10 @@ pub struct ReportOptions {
     /// Start CSV files with a UTF-8 byte-order mark so Excel reads Vietnamese
     /// correctly.
     pub bom: bool,
-    /// Language of report.html.
+    /// Language of every file leaders read (not of `run.json`).
     pub lang: Lang,
+    /// The CSV field separator: `,`, or `;` for Excel set to Vietnamese.
+    pub delimiter: u8,
 }
 
 impl Default for ReportOptions {
@@ -65,6 +68,7 @@ impl Default for ReportOptions {
         Self {
             bom: true,
             lang: Lang::Vi,
+            delimiter: b',',
         }
     }
 }

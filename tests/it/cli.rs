@@ -70,7 +70,11 @@ async fn bad_inputs_exit_2_with_file_and_line() {
             "vn-gov-portal",
             "kind.csv:2: unknown kind `ministry`",
         ),
-        ("url.csv", "vn-gov-portal", "url.csv:2: malformed url"),
+        (
+            "url.csv",
+            "vn-gov-portal",
+            "url.csv:2: url `127.0.0.1` has no scheme: add https://",
+        ),
         ("ok.csv", "bad.toml", "bad.toml:9:"),
         ("ok.csv", "nope.toml", "nope.toml: cannot read checklist"),
     ] {
@@ -167,6 +171,8 @@ async fn opaque_department_site_items_found_and_gaps_reported() {
             "D",
             "--as-of",
             "2026-11-28",
+            "--lang",
+            "en",
         ]),
         dir.path(),
     )
@@ -218,7 +224,7 @@ async fn opaque_department_site_items_found_and_gaps_reported() {
     }
     let scorecard = read_csv(&dir.path().join("D/scorecard.csv"));
     assert_eq!(scorecard.len(), 1);
-    assert_eq!(scorecard[0]["status"], "ok");
+    assert_eq!(scorecard[0]["status_code"], "ok");
     assert_eq!(
         scorecard[0]["region"], "'=cmd()",
         "extra columns kept, formulas neutralised"
@@ -314,6 +320,8 @@ async fn sigint_writes_partial_scorecards_marked_incomplete() {
             "--quiet",
             "--delay-ms",
             "1000",
+            "--lang",
+            "en",
         ])
         .current_dir(&path)
         .stdout(std::process::Stdio::piped())

@@ -167,6 +167,8 @@ async fn english_sub_portal_gets_a_small_share_and_no_say_in_vietnamese_items() 
         "2026-11-28",
         "--max-pages",
         "100",
+        "--lang",
+        "en",
     ];
     let output = crate::support::run_binary(&args, dir.path()).await;
     assert_eq!(

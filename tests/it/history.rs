@@ -72,6 +72,8 @@ async fn audit_version(version: u8, dir: &Path) -> std::process::Output {
         "2026-11-28",
         "--history",
         "h.sqlite",
+        "--lang",
+        "en",
     ];
     run_binary(&args, dir).await
 }

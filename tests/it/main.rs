@@ -9,4 +9,5 @@ mod history;
 mod hostile;
 mod hostile_server;
 mod html_report;
+mod outputs;
 mod support;

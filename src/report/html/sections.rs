@@ -150,7 +150,7 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
         esc(&anchor(&site.target.id))
     )?;
     writeln!(out, "<h3>{}</h3>", esc(&site.target.name))?;
-    write_site_meta(out, site, t)?;
+    write_site_meta(out, site, t, lang)?;
     let to_fix: Vec<&Finding> = site
         .findings
         .iter()
@@ -167,7 +167,7 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
 }
 
 /// The site's address, pages, score, failure and notes.
-fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui) -> fmt::Result {
+fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang) -> fmt::Result {
     write!(out, "<p class=\"meta\">{}: ", t.address)?;
     write_link(out, site.target.url.as_str())?;
     if let Some(final_url) = site.final_url.as_ref().filter(|u| *u != &site.target.url) {
@@ -193,7 +193,12 @@ fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui) -> fmt::Result {
             out,
             "<p class=\"meta\">{}: {}</p>",
             t.notes,
-            esc(&site.notes.join("; "))
+            esc(&site
+                .notes
+                .iter()
+                .map(|n| crate::report::words::note_text(n, lang))
+                .collect::<Vec<_>>()
+                .join("; "))
         )?;
     }
     Ok(())

@@ -25,6 +25,7 @@ fn finding(id: &str, status: Status) -> Finding {
         basis: "Nghị định 42/2022/NĐ-CP".into(),
         weight: 1.0,
         report_only: false,
+        placement: crate::finding::Placement::default(),
     }
 }
 
@@ -103,7 +104,10 @@ fn hostile_strings_are_escaped_everywhere() {
     );
     s.checklist = format!("list{SCRIPT}");
     s.ruleset = format!("rules{IMG}");
-    s.notes.push(format!("note {SCRIPT}"));
+    s.notes.push(crate::run::Note::NotAudited {
+        kind: crate::page::FailureKind::Network,
+        detail: format!("note {SCRIPT}"),
+    });
     let mut failed = site(
         "down",
         &format!("Down {IMG}"),

@@ -113,31 +113,9 @@ pub(super) fn ui(lang: Lang) -> &'static Ui {
 }
 
 pub(super) fn status_label(status: Status, lang: Lang) -> &'static str {
-    match (lang, status) {
-        (Lang::Vi, Status::Present) => "Đạt",
-        (Lang::Vi, Status::Missing) => "Thiếu",
-        (Lang::Vi, Status::Placeholder) => "Để trống",
-        (Lang::Vi, Status::Stale) => "Quá hạn",
-        (Lang::Vi, Status::Unknown) => "Không xác định",
-        (Lang::Vi, Status::NotApplicable) => "Không áp dụng",
-        (Lang::En, Status::Present) => "Present",
-        (Lang::En, Status::Missing) => "Missing",
-        (Lang::En, Status::Placeholder) => "Placeholder",
-        (Lang::En, Status::Stale) => "Stale",
-        (Lang::En, Status::Unknown) => "Unknown",
-        (Lang::En, Status::NotApplicable) => "Not applicable",
-    }
+    crate::report::words::status_word(status, lang)
 }
 
 pub(super) fn kind_label(kind: SiteKind, lang: Lang) -> &'static str {
-    match (lang, kind) {
-        (Lang::Vi, SiteKind::Province) => "Tỉnh",
-        (Lang::Vi, SiteKind::Department) => "Sở, ban, ngành",
-        (Lang::Vi, SiteKind::District) => "Huyện",
-        (Lang::Vi, SiteKind::Commune) => "Xã, phường",
-        (Lang::En, SiteKind::Province) => "Province",
-        (Lang::En, SiteKind::Department) => "Department",
-        (Lang::En, SiteKind::District) => "District",
-        (Lang::En, SiteKind::Commune) => "Commune",
-    }
+    crate::report::words::kind_word(kind, lang)
 }

@@ -1,0 +1,235 @@
+//! The words the outputs leaders read are written in, in Vietnamese (the
+//! default for Vietnamese checklists) and English: status words, kinds of
+//! agency, what went wrong with a site and what to do about it, the notes on
+//! a crawl, where an item is normally placed, and the CSV headers.
+//! `run.json` never uses them: it keeps ids and English codes for scripts.
+
+use super::Lang;
+use crate::finding::{Placement, Status};
+use crate::page::FailureKind;
+use crate::run::Note;
+use crate::target::SiteKind;
+
+/// A status as a leader reads it.
+#[must_use]
+pub fn status_word(status: Status, lang: Lang) -> &'static str {
+    match (lang, status) {
+        (Lang::Vi, Status::Present) => "Đạt",
+        (Lang::Vi, Status::Missing) => "Thiếu",
+        (Lang::Vi, Status::Placeholder) => "Để trống",
+        (Lang::Vi, Status::Stale) => "Quá hạn",
+        (Lang::Vi, Status::Unknown) => "Chưa rà soát được",
+        (Lang::Vi, Status::NotApplicable) => "Không áp dụng",
+        (Lang::En, Status::Present) => "Present",
+        (Lang::En, Status::Missing) => "Missing",
+        (Lang::En, Status::Placeholder) => "Placeholder",
+        (Lang::En, Status::Stale) => "Stale",
+        (Lang::En, Status::Unknown) => "Unknown",
+        (Lang::En, Status::NotApplicable) => "Not applicable",
+    }
+}
+
+/// A kind of agency as a leader reads it.
+#[must_use]
+pub fn kind_word(kind: SiteKind, lang: Lang) -> &'static str {
+    match (lang, kind) {
+        (Lang::Vi, SiteKind::Province) => "Tỉnh",
+        (Lang::Vi, SiteKind::Department) => "Sở, ban, ngành",
+        (Lang::Vi, SiteKind::District) => "Huyện",
+        (Lang::Vi, SiteKind::Commune) => "Xã, phường",
+        (Lang::En, SiteKind::Province) => "Province",
+        (Lang::En, SiteKind::Department) => "Department",
+        (Lang::En, SiteKind::District) => "District",
+        (Lang::En, SiteKind::Commune) => "Commune",
+    }
+}
+
+/// How a site's audit ended, in words: "Đã rà soát", or what went wrong.
+#[must_use]
+pub fn outcome_word(failure: Option<FailureKind>, lang: Lang) -> &'static str {
+    let Some(kind) = failure else {
+        return match lang {
+            Lang::Vi => "Đã rà soát",
+            Lang::En => "Audited",
+        };
+    };
+    match lang {
+        Lang::En => kind.description(),
+        Lang::Vi => failure_vi(kind).0,
+    }
+}
+
+/// What the agency can do about a failure, in `lang`.
+#[must_use]
+pub fn failure_hint(kind: FailureKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.hint(),
+        Lang::Vi => failure_vi(kind).1,
+    }
+}
+
+/// A failure's name and what to do about it, in Vietnamese.
+fn failure_vi(kind: FailureKind) -> (&'static str, &'static str) {
+    match kind {
+        FailureKind::DnsError => (
+            "Không phân giải được tên miền",
+            "Kiểm tra bản ghi DNS của tên miền với nhà đăng ký.",
+        ),
+        FailureKind::ConnectRefused => (
+            "Máy chủ từ chối kết nối",
+            "Kiểm tra máy chủ web đang chạy và tường lửa cho phép truy cập.",
+        ),
+        FailureKind::ConnectReset => (
+            "Máy chủ ngắt kết nối",
+            "Kiểm tra nhật ký máy chủ web, bộ cân bằng tải và tường lửa.",
+        ),
+        FailureKind::Timeout => (
+            "Máy chủ trả lời quá chậm",
+            "Kiểm tra tải, đường truyền và hiệu năng ứng dụng của máy chủ.",
+        ),
+        FailureKind::TlsInvalidCert => (
+            "Chứng thư số (TLS) không hợp lệ",
+            "Gia hạn chứng thư số từ tổ chức cung cấp tin cậy (hết hạn, tự ký hoặc sai tên miền).",
+        ),
+        FailureKind::TlsHandshake => (
+            "Không thiết lập được kết nối bảo mật",
+            "Bật TLS 1.2 hoặc 1.3 với bộ mã hóa hiện hành.",
+        ),
+        FailureKind::TooManyRedirects => (
+            "Chuyển hướng quá nhiều lần",
+            "Rút gọn chuỗi chuyển hướng của địa chỉ.",
+        ),
+        FailureKind::RedirectLoop => ("Chuyển hướng vòng lặp", "Sửa quy tắc chuyển hướng."),
+        FailureKind::RedirectOutOfScope => (
+            "Chuyển hướng sang trang khác",
+            "Dùng trực tiếp địa chỉ cuối cùng của cổng.",
+        ),
+        FailureKind::RateLimited => (
+            "Máy chủ chặn vì quá nhiều yêu cầu",
+            "Cho phép công cụ rà soát gửi vài yêu cầu mỗi giây.",
+        ),
+        FailureKind::Http4xx => (
+            "Trang không tồn tại hoặc bị cấm truy cập",
+            "Khôi phục trang hoặc sửa liên kết.",
+        ),
+        FailureKind::Http5xx => ("Máy chủ báo lỗi", "Kiểm tra nhật ký lỗi của ứng dụng."),
+        FailureKind::RobotsDisallowed => (
+            "robots.txt cấm rà soát",
+            "Cho phép truy cập các trang công khai để người dân tìm thấy qua công cụ tìm kiếm.",
+        ),
+        FailureKind::NotHtml => ("Địa chỉ không phải trang web", "Kiểm tra địa chỉ cổng."),
+        FailureKind::BodyTooLarge => ("Trang quá lớn", "Chia nhỏ trang hoặc bỏ dữ liệu nhúng."),
+        FailureKind::EmptyResponse => ("Máy chủ trả về trang trống", "Kiểm tra ứng dụng."),
+        FailureKind::InvalidUrl => ("Địa chỉ không hợp lệ", "Sửa địa chỉ trong danh sách cổng."),
+        FailureKind::Network => ("Lỗi mạng", "Kiểm tra kết nối mạng tới máy chủ."),
+        FailureKind::AlreadyFetched => (
+            "Chuyển hướng tới trang đã rà soát",
+            "Dùng trực tiếp địa chỉ cuối cùng.",
+        ),
+        FailureKind::Internal => (
+            "Lỗi của công cụ rà soát",
+            "Báo lỗi kèm nhật ký cho bộ phận kỹ thuật.",
+        ),
+        FailureKind::Interrupted => ("Rà soát bị dừng giữa chừng", "Chạy lại lần rà soát."),
+    }
+}
+
+/// A note on a site's crawl, in `lang`.
+#[must_use]
+pub fn note_text(note: &Note, lang: Lang) -> String {
+    match (lang, note) {
+        (Lang::En, Note::PageCap(pages)) => format!("page cap reached ({pages} pages)"),
+        (Lang::Vi, Note::PageCap(pages)) => format!("đã đạt giới hạn {pages} trang"),
+        (Lang::En, Note::Interrupted) => "interrupted before the crawl ended".into(),
+        (Lang::Vi, Note::Interrupted) => "bị dừng trước khi rà soát xong".into(),
+        (Lang::En, Note::TimeBudget) => "site time budget ran out".into(),
+        (Lang::Vi, Note::TimeBudget) => "hết thời gian dành cho cổng này".into(),
+        (Lang::En, Note::PagesFailed(n)) => format!("{n} pages failed"),
+        (Lang::Vi, Note::PagesFailed(n)) => format!("{n} trang không tải được"),
+        (Lang::En, Note::OtherLanguage { read, left }) => format!(
+            "pages in another language: {read} read, {left} left (a tenth of the page budget)"
+        ),
+        (Lang::Vi, Note::OtherLanguage { read, left }) => format!(
+            "trang tiếng nước ngoài: đã đọc {read}, bỏ qua {left} (một phần mười giới hạn trang)"
+        ),
+        (Lang::En, Note::NotAudited { detail, .. }) => detail.clone(),
+        (Lang::Vi, Note::NotAudited { kind, .. }) => failure_vi(*kind).0.to_owned(),
+    }
+}
+
+/// Where an item is normally placed, in `lang`.
+#[must_use]
+pub fn placement_word(placement: Placement, lang: Lang) -> &'static str {
+    match (lang, placement) {
+        (Lang::Vi, Placement::MainMenu) => "Menu chính",
+        (Lang::Vi, Placement::Footer) => "Chân trang",
+        (Lang::Vi, Placement::Header) => "Đầu trang",
+        (Lang::Vi, Placement::OnPages) => "Trên các trang",
+        (Lang::Vi, Placement::Server) => "Cấu hình máy chủ, tên miền",
+        (Lang::En, Placement::MainMenu) => "Main menu",
+        (Lang::En, Placement::Footer) => "Footer",
+        (Lang::En, Placement::Header) => "Header",
+        (Lang::En, Placement::OnPages) => "On the pages",
+        (Lang::En, Placement::Server) => "Server and domain settings",
+    }
+}
+
+/// Where we looked for a missing item, in words a leader reads.
+#[must_use]
+pub fn where_looked(pages: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Không tìm thấy trên {pages} trang đã rà soát (menu, đầu trang, chân trang, các khối và trang chuyên mục)"
+        ),
+        Lang::En => format!(
+            "Not found on the {pages} pages audited (menus, header, footer, blocks and section pages)"
+        ),
+    }
+}
+
+/// A CSV column's header in `lang`: the field name in English (the stable
+/// snake_case ids), a leader's words in Vietnamese.
+#[must_use]
+pub fn header(field: &str, lang: Lang) -> &str {
+    if lang == Lang::En {
+        return field;
+    }
+    match field {
+        "agency" | "site_name" => "Cơ quan",
+        "kind" => "Loại",
+        "score" => "Điểm",
+        "score_change" => "Thay đổi so với lần trước",
+        "present" => "Đạt",
+        "missing" => "Thiếu",
+        "placeholder" => "Để trống",
+        "stale" => "Quá hạn",
+        "to_add" => "Cần bổ sung",
+        "outcome" => "Tình trạng rà soát",
+        "site_id" => "Mã",
+        "url" => "Địa chỉ",
+        "final_url" => "Địa chỉ sau chuyển hướng",
+        "status_code" => "Mã tình trạng",
+        "errors" => "Lỗi và cách khắc phục",
+        "checklist" => "Bộ tiêu chí",
+        "ruleset" => "Văn bản áp dụng",
+        "as_of" => "Ngày rà soát",
+        "pages_crawled" => "Số trang đã rà soát",
+        "not_applicable" => "Không áp dụng",
+        "missing_items" => "Mã các mục cần bổ sung",
+        "notes" => "Ghi chú",
+        "incomplete" => "Chưa hoàn tất",
+        "item_id" => "Mã mục",
+        "item_title" => "Mục",
+        "status" => "Kết quả",
+        "evidence_url" => "Địa chỉ bằng chứng",
+        "evidence" => "Bằng chứng / nơi đã tìm",
+        "pages_searched" => "Số trang đã tìm",
+        "basis" => "Căn cứ pháp lý",
+        "weight" => "Trọng số",
+        "placement" => "Nơi thường đặt",
+        "before" => "Lần trước",
+        "after" => "Lần này",
+        "regression" => "Giảm",
+        other => other,
+    }
+}
