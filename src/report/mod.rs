@@ -8,6 +8,7 @@ mod csv;
 mod html;
 mod json;
 pub mod words;
+mod xlsx;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use self::csv::{
 };
 pub use self::html::render_html;
 pub use self::json::run_json;
+pub use self::xlsx::{workbook, workbook_name};
 
 /// The language of the report's own words (titles, headings, labels). Data
 /// from the checklist is shown in English only where the checklist gives an
@@ -111,6 +113,7 @@ pub fn write_reports(
             "report.html",
             render_html(run, &input.changes.items, options.lang).into_bytes(),
         ),
+        (workbook_name(options.lang), workbook(input, options.lang)?),
     ];
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;

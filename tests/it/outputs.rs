@@ -94,6 +94,47 @@ async fn vietnamese_scorecard_counts_equal_the_items_listed() {
     assert!(missing.iter().any(|r| r["Nơi thường đặt"] == "Menu chính"));
     let matrix = std::fs::read_to_string(dir.path().join("vi/matrix.csv")).expect("matrix");
     assert!(!matrix.contains("'-"), "a lone dash is no formula");
+    check_workbook(&dir.path().join("vi/bao-cao.xlsx"), &scorecard);
+}
+
+/// The workbook read back: its sheets, its headers, and scores that are
+/// numbers equal to the scorecard's.
+fn check_workbook(path: &Path, scorecard: &[HashMap<String, String>]) {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(path).expect("the workbook opens");
+    assert_eq!(
+        book.sheet_names(),
+        ["Bảng điểm", "Cần bổ sung", "Ma trận", "Thay đổi"]
+    );
+    let sheet = book.worksheet_range("Bảng điểm").expect("scorecard sheet");
+    assert_eq!(sheet.get((0, 0)), Some(&Data::String("Cơ quan".into())));
+    assert_eq!(sheet.get((0, 2)), Some(&Data::String("Điểm".into())));
+    assert_eq!(sheet.height(), scorecard.len() + 1, "a row per agency");
+    for (r, row) in scorecard.iter().enumerate() {
+        assert_eq!(
+            sheet.get((r + 1, 0)),
+            Some(&Data::String(row["Cơ quan"].clone()))
+        );
+        match row["Điểm"].parse::<f64>() {
+            Ok(score) => assert_eq!(sheet.get((r + 1, 2)), Some(&Data::Float(score)), "{row:?}"),
+            Err(_) => assert!(
+                matches!(sheet.get((r + 1, 2)), None | Some(Data::Empty)),
+                "{row:?}"
+            ),
+        }
+        let missing: f64 = row["Thiếu"].parse().expect("count");
+        assert_eq!(sheet.get((r + 1, 5)), Some(&Data::Float(missing)));
+    }
+    let to_add = book.worksheet_range("Cần bổ sung").expect("to-add sheet");
+    assert_eq!(to_add.get((0, 1)), Some(&Data::String("Mục".into())));
+    assert!(to_add.height() > 1);
+    let matrix = book.worksheet_range("Ma trận").expect("matrix sheet");
+    assert_eq!(
+        matrix.get((0, 2)),
+        Some(&Data::String(
+            "Quốc huy/biểu trưng và tên đầy đủ cơ quan".into()
+        ))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,6 +156,10 @@ async fn semicolon_csv_for_vietnamese_excel_and_run_json_the_same_in_both_langua
     assert!(
         scores.iter().all(|s| s.contains(',') && !s.contains('.')),
         "decimal commas: {scores:?}"
+    );
+    assert!(
+        dir.path().join("en/report.xlsx").exists(),
+        "report.xlsx in English"
     );
     let en = std::fs::read_to_string(dir.path().join("en/scorecard.csv")).expect("read");
     assert!(en.starts_with("\u{feff}site_name,kind,score,"), "{en}");
