@@ -312,6 +312,12 @@ fn conclude(
         for file in &written.files {
             let _ = writeln!(text, "Wrote {}", file.display());
         }
+        let _ = writeln!(
+            text,
+            "Wrote {} fix lists, one per agency, in {}",
+            written.fix_lists,
+            written.fix_list_folder.display()
+        );
         say(&text);
     }
     if run.interrupted {

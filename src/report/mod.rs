@@ -19,9 +19,10 @@ use crate::finding::Finding;
 use crate::run::{AuditRun, RunChanges};
 
 pub use self::csv::{
-    changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv, status_code,
+    changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv,
+    short_title, status_code,
 };
-pub use self::html::render_html;
+pub use self::html::{fix_list_name, render_fix_list, render_html};
 pub use self::json::run_json;
 pub use self::xlsx::{workbook, workbook_name};
 
@@ -87,8 +88,13 @@ pub struct ReportInput<'a> {
 /// Paths of the files written.
 #[derive(Debug, Clone)]
 pub struct WrittenReports {
-    /// Every file, in the order written; the scorecard first.
+    /// Every file but the fix lists, in the order written; the scorecard
+    /// first.
     pub files: Vec<PathBuf>,
+    /// The folder of the per-agency fix lists.
+    pub fix_list_folder: PathBuf,
+    /// How many fix lists were written there.
+    pub fix_lists: usize,
 }
 
 /// Writes all reports into `out`, creating it if needed. Every file is
@@ -102,28 +108,55 @@ pub fn write_reports(
     options: ReportOptions,
 ) -> anyhow::Result<WrittenReports> {
     let run = input.run;
-    let files = [
-        ("scorecard.csv", scorecard_csv(input, options)?),
-        ("findings.csv", findings_csv(run, options)?),
-        ("missing.csv", missing_csv(run, options)?),
-        ("changes.csv", changes_csv(input, options)?),
-        ("matrix.csv", matrix_csv(run, options)?),
-        ("run.json", run_json(run, &input.changes.items)?),
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("scorecard.csv".into(), scorecard_csv(input, options)?),
+        ("findings.csv".into(), findings_csv(run, options)?),
+        ("missing.csv".into(), missing_csv(run, options)?),
+        ("changes.csv".into(), changes_csv(input, options)?),
+        ("matrix.csv".into(), matrix_csv(run, options)?),
+        ("run.json".into(), run_json(run, &input.changes.items)?),
         (
-            "report.html",
+            "report.html".into(),
             render_html(run, &input.changes.items, options.lang).into_bytes(),
         ),
-        (workbook_name(options.lang), workbook(input, options.lang)?),
+        (
+            workbook_name(options.lang).into(),
+            workbook(input, options.lang)?,
+        ),
     ];
-    std::fs::create_dir_all(out)
+    let folder = fix_list_folder(options.lang);
+    let fix_lists = run.sites.iter().map(|site| {
+        (
+            format!("{folder}/{}", fix_list_name(&site.target.id)),
+            render_fix_list(run, site, options.lang).into_bytes(),
+        )
+    });
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(fix_lists).collect();
+    std::fs::create_dir_all(out.join(folder))
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
     let mut written = Vec::new();
     for (name, bytes) in &files {
         let path = out.join(name);
         write_atomically(&path, bytes)?;
-        written.push(path);
+        if !name.starts_with(folder) {
+            written.push(path);
+        }
     }
-    Ok(WrittenReports { files: written })
+    Ok(WrittenReports {
+        files: written,
+        fix_list_folder: out.join(folder),
+        fix_lists: run.sites.len(),
+    })
+}
+
+/// The folder of the per-agency fix lists: `can-bo-sung` ("to add"), or
+/// `to-fix` in English.
+#[must_use]
+pub fn fix_list_folder(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "can-bo-sung",
+        Lang::En => "to-fix",
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it

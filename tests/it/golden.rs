@@ -14,8 +14,10 @@ use regex::Regex;
 
 use crate::support::run_binary;
 
-/// Every file an audit writes.
-const OUTPUTS: [&str; 7] = [
+/// Every text file an audit writes (the workbook, a zip of XML with its
+/// own timestamps, is read back in `outputs.rs` instead), with one fix list
+/// of each kind: a site with gaps, and one that could not be audited.
+const OUTPUTS: [&str; 9] = [
     "scorecard.csv",
     "findings.csv",
     "missing.csv",
@@ -23,6 +25,8 @@ const OUTPUTS: [&str; 7] = [
     "matrix.csv",
     "run.json",
     "report.html",
+    "can-bo-sung/so-tieu-de-gay-nham.html",
+    "can-bo-sung/huyen-mat-ket-noi.html",
 ];
 
 fn golden_dir() -> PathBuf {
@@ -57,7 +61,8 @@ fn redact(text: &str) -> String {
 fn check_golden(name: &str, actual: &str) -> Option<String> {
     let path = golden_dir().join(name);
     if std::env::var_os("GOLDEN_UPDATE").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(golden_dir()).expect("create tests/golden");
+        std::fs::create_dir_all(path.parent().expect("golden folder"))
+            .expect("create tests/golden");
         std::fs::write(&path, actual).expect("write golden file");
         return None;
     }

@@ -16,7 +16,7 @@ use portal_audit::target::SiteKind;
 
 use crate::support::{audit_served, serve_all};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 /// Longest a single Chromium run may take before the test fails.
 const CHROMIUM_BUDGET: Duration = Duration::from_secs(120);
 
@@ -165,7 +165,7 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
 
 /// Runs headless Chromium on `page` with `extra` arguments and a fresh
 /// profile; returns its stdout. Fails the test if it errs or hangs.
-fn chromium(extra: &[String], page: &Path) -> String {
+pub(crate) fn chromium(extra: &[String], page: &Path) -> String {
     let profile = tempfile::tempdir().expect("profile dir");
     let logs = tempfile::tempdir().expect("log dir");
     let (out_path, err_path): (PathBuf, PathBuf) =

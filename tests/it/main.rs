@@ -10,4 +10,5 @@ mod hostile;
 mod hostile_server;
 mod html_report;
 mod outputs;
+mod print;
 mod support;

@@ -4,12 +4,14 @@
 //! targets file or a checklist is escaped by [`esc`], because a hostile site
 //! must not be able to run code in the reader's browser.
 
+mod fix_list;
 mod sections;
 mod words;
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
+pub use self::fix_list::{fix_list_name, render_fix_list};
 use self::sections::{write_changes, write_matrix, write_site, write_summary};
 use self::words::{Ui, status_label, ui};
 use super::Lang;

@@ -110,7 +110,10 @@ pub(super) fn write_matrix(
             out,
             "<th class=\"item\" title=\"{}\">{}</th>",
             esc(item_title(item, lang)),
-            esc(&item.item_id)
+            esc(match lang {
+                Lang::Vi => crate::report::short_title(&item.item_title),
+                Lang::En => &item.item_id,
+            })
         )?;
     }
     writeln!(out, "</tr></thead>")?;
