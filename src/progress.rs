@@ -5,6 +5,8 @@ use std::io::IsTerminal;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::report::Lang;
+
 /// The bars of one audit run. Cheap to clone; clones share the bars.
 #[derive(Debug, Clone)]
 pub struct Progress {
@@ -13,38 +15,47 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Bars for `site_count` sites, drawn on stderr when it is a terminal and
-    /// `quiet` is off.
+    /// Bars for `site_count` sites, labelled in `lang`, drawn on stderr when
+    /// it is a terminal and `quiet` is off.
     #[must_use]
-    pub fn new(site_count: usize, quiet: bool) -> Self {
+    pub fn new(site_count: usize, quiet: bool, lang: Lang) -> Self {
         let visible = !quiet && std::io::stderr().is_terminal();
         let multi = MultiProgress::with_draw_target(if visible {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
         });
+        let (sites_template, pages_template, audit, crawl) = match lang {
+            Lang::Vi => (
+                "{prefix:>7} [{bar:30}] {pos}/{len} cổng  {elapsed_precise}  {msg}",
+                "{prefix:>7} {spinner} đã tải {pos} trang ({per_sec})",
+                "rà soát",
+                "tải",
+            ),
+            Lang::En => (
+                "{prefix:>6} [{bar:30}] {pos}/{len} sites  {elapsed_precise}  {msg}",
+                "{prefix:>6} {spinner} {pos} pages fetched ({per_sec})",
+                "audit",
+                "crawl",
+            ),
+        };
         let sites = multi.add(ProgressBar::new(site_count as u64));
         sites.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>6} [{bar:30}] {pos}/{len} sites  {elapsed_precise}  {msg}",
-            )
-            .expect("static template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(sites_template)
+                .expect("static template")
+                .progress_chars("=> "),
         );
-        sites.set_prefix("audit");
+        sites.set_prefix(audit);
         let pages = multi.add(ProgressBar::new_spinner());
-        pages.set_style(
-            ProgressStyle::with_template("{prefix:>6} {spinner} {pos} pages fetched ({per_sec})")
-                .expect("static template"),
-        );
-        pages.set_prefix("crawl");
+        pages.set_style(ProgressStyle::with_template(pages_template).expect("static template"));
+        pages.set_prefix(crawl);
         Self { sites, pages }
     }
 
     /// Hidden bars, for library callers and tests.
     #[must_use]
     pub fn hidden() -> Self {
-        Self::new(0, true)
+        Self::new(0, true, Lang::En)
     }
 
     /// One page fetched.

@@ -134,7 +134,7 @@ async fn run_and_report(
     options: &RunOptions,
 ) -> anyhow::Result<Exit> {
     let report_options = report_options(options, &assignments);
-    let run = execute(assignments, options).await?;
+    let run = execute(assignments, options, report_options.lang).await?;
     let ids: Vec<&str> = run.sites.iter().map(|s| s.target.id.as_str()).collect();
     let previous = history.previous(&ids)?;
     let changes = RunChanges::since(&previous, &run);
@@ -144,7 +144,7 @@ async fn run_and_report(
     };
     let written = write_reports(out, input, report_options)?;
     history.record(&run)?;
-    conclude(&run, &written, &changes, options)
+    conclude(&run, &written, &changes, options, report_options.lang)
 }
 
 async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
@@ -169,24 +169,32 @@ async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
         );
     }
     if !args.options.quiet {
-        let mut listing = if labelled {
-            format!(
+        let vi = args.options.lang != Some(Lang::En);
+        let mut listing = match (labelled, vi) {
+            (false, _) => String::new(),
+            (true, true) => format!(
+                "Rà soát theo quy định ngày {}, ngày các cổng mẫu được gắn nhãn (đổi bằng --as-of).\n",
+                args.options.as_of()
+            ),
+            (true, false) => format!(
                 "Judged as of {}, the date the fixture sites are labelled for (--as-of to change).\n",
                 args.options.as_of()
-            )
-        } else {
-            String::new()
+            ),
         };
-        let _ = writeln!(
-            listing,
-            "Serving {} fixture sites on 127.0.0.1:",
-            served.len()
-        );
+        let _ = if vi {
+            writeln!(listing, "Phục vụ {} cổng mẫu trên 127.0.0.1:", served.len())
+        } else {
+            writeln!(
+                listing,
+                "Serving {} fixture sites on 127.0.0.1:",
+                served.len()
+            )
+        };
         for s in &served {
-            let down = if s.site.down {
-                "  (down on purpose)"
-            } else {
-                ""
+            let down = match (s.site.down, vi) {
+                (false, _) => "",
+                (true, true) => "  (cố ý không chạy)",
+                (true, false) => "  (down on purpose)",
             };
             let _ = writeln!(listing, "  {:<28} {}{down}", s.site.id, s.url);
         }
@@ -283,8 +291,12 @@ fn report_options(options: &RunOptions, assignments: &[Assignment]) -> ReportOpt
     }
 }
 
-async fn execute(assignments: Vec<Assignment>, options: &RunOptions) -> anyhow::Result<AuditRun> {
-    let progress = Progress::new(assignments.len(), options.quiet);
+async fn execute(
+    assignments: Vec<Assignment>,
+    options: &RunOptions,
+    lang: Lang,
+) -> anyhow::Result<AuditRun> {
+    let progress = Progress::new(assignments.len(), options.quiet, lang);
     let cancel = CancellationToken::new();
     let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
     let run = run_audit(
@@ -305,19 +317,32 @@ fn conclude(
     written: &WrittenReports,
     changes: &RunChanges,
     options: &RunOptions,
+    lang: Lang,
 ) -> anyhow::Result<Exit> {
     if !options.quiet {
-        let mut text = summary(run);
+        let mut text = summary(run, lang);
         text.push('\n');
+        let wrote = match lang {
+            Lang::Vi => "Đã ghi",
+            Lang::En => "Wrote",
+        };
         for file in &written.files {
-            let _ = writeln!(text, "Wrote {}", file.display());
+            let _ = writeln!(text, "{wrote} {}", file.display());
         }
-        let _ = writeln!(
-            text,
-            "Wrote {} fix lists, one per agency, in {}",
-            written.fix_lists,
-            written.fix_list_folder.display()
-        );
+        let _ = match lang {
+            Lang::Vi => writeln!(
+                text,
+                "Đã ghi {} danh mục cần bổ sung, mỗi cơ quan một tệp, trong {}",
+                written.fix_lists,
+                written.fix_list_folder.display()
+            ),
+            Lang::En => writeln!(
+                text,
+                "Wrote {} fix lists, one per agency, in {}",
+                written.fix_lists,
+                written.fix_list_folder.display()
+            ),
+        };
         say(&text);
     }
     if run.interrupted {
@@ -361,28 +386,49 @@ fn conclude(
 }
 
 /// The run in a few lines: one per site, with what it must fix.
-fn summary(run: &AuditRun) -> String {
-    let mut text = format!(
-        "Audit judged on {} — {} sites in {:.1}s\n",
-        run.as_of,
-        run.sites.len(),
-        run.duration.as_secs_f64()
-    );
+fn summary(run: &AuditRun, lang: Lang) -> String {
+    let seconds = run.duration.as_secs_f64();
+    let (mut text, columns) = match lang {
+        Lang::Vi => (
+            format!(
+                "Rà soát theo quy định ngày {} — {} cổng trong {seconds:.1} giây\n",
+                run.as_of,
+                run.sites.len()
+            ),
+            ["cổng", "tình trạng", "số trang", "điểm", "cần bổ sung"],
+        ),
+        Lang::En => (
+            format!(
+                "Audit judged on {} — {} sites in {seconds:.1}s\n",
+                run.as_of,
+                run.sites.len()
+            ),
+            ["site", "status", "pages", "score", "needs action"],
+        ),
+    };
     let _ = writeln!(
         text,
-        "{:<28} {:<16} {:>6} {:>6}  needs action",
-        "site", "status", "pages", "score"
+        "{:<28} {:<22} {:>8} {:>6}  {}",
+        columns[0], columns[1], columns[2], columns[3], columns[4]
     );
     for site in &run.sites {
         let score = site
             .score
             .score
             .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+        let failure = match &site.status {
+            SiteStatus::Ok => None,
+            SiteStatus::Failed(f) => Some(f.kind),
+        };
+        let status = match lang {
+            Lang::Vi => crate::report::words::outcome_word(failure, lang),
+            Lang::En => site.status.code(),
+        };
         let _ = writeln!(
             text,
-            "{:<28} {:<16} {:>6} {:>6}  {}",
+            "{:<28} {:<22} {:>8} {:>6}  {}",
             crate::fold::clip(&site.target.id, 28),
-            site.status.code(),
+            crate::fold::clip(status, 22),
             site.pages_crawled,
             score,
             site.score.needs_action.join(" ")
