@@ -8,9 +8,9 @@ use serde::{Serialize, Serializer};
 
 use super::words::{
     failure_hint, header as header_word, kind_word, note_text, outcome_word, placement_word,
-    status_word, where_looked,
+    status_word,
 };
-use super::{Lang, ReportInput, ReportOptions, matrix_columns};
+use super::{Lang, ReportInput, ReportOptions, evidence_for, matrix_columns};
 use crate::finding::{Finding, Status};
 use crate::run::{AuditRun, SiteResult, SiteStatus};
 
@@ -334,12 +334,7 @@ fn finding_row<'a>(
     let lang = options.lang;
     // A missing item says where we looked in plain words; run.json keeps the
     // signals tried.
-    let evidence = match (f.status, f.pages_searched) {
-        (Status::Missing, Some(pages)) if f.evidence.starts_with("not found in ") => {
-            where_looked(pages, lang).into()
-        }
-        _ => f.evidence.as_str().into(),
-    };
+    let evidence = evidence_for(f, lang).into_owned().into();
     FindingRow {
         site_id: site.target.id.as_str().into(),
         site_name: site.target.name.as_str().into(),

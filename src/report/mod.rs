@@ -5,6 +5,7 @@
 //! good one.
 
 mod csv;
+mod evidence;
 mod html;
 mod json;
 pub mod words;
@@ -22,6 +23,7 @@ pub use self::csv::{
     changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv,
     short_title, status_code,
 };
+pub use self::evidence::{evidence_for, evidence_text};
 pub use self::html::{fix_list_name, render_fix_list, render_html};
 pub use self::json::run_json;
 pub use self::xlsx::{workbook, workbook_name};

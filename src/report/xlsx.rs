@@ -9,7 +9,7 @@ use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet, XlsxError};
 
 use super::csv::short_title;
 use super::words::{header, kind_word, outcome_word, placement_word, status_word};
-use super::{Lang, ReportInput, matrix_columns, status_code};
+use super::{Lang, ReportInput, evidence_for, matrix_columns, status_code};
 use crate::finding::{Finding, Status};
 use crate::run::{SiteResult, SiteStatus};
 
@@ -214,7 +214,7 @@ fn to_add_sheet(
                 Cell::from(status_word(f.status, lang)),
                 Cell::from(placement_word(f.placement, lang)),
                 Cell::from(f.basis.as_str()),
-                Cell::from(f.evidence.as_str()),
+                Cell::from(evidence_for(f, lang).into_owned()),
                 Cell::from(f.evidence_url.as_deref().unwrap_or_default()),
                 Cell::from(site.target.id.as_str()),
                 Cell::from(f.item_id.as_str()),

@@ -197,3 +197,90 @@ fn redact_run(value: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// Every piece of evidence the fixture sites give reads in Vietnamese: once
+/// its quotes, selectors and addresses are set aside, no English word of
+/// the fixed phrases is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_reads_in_vietnamese() {
+    use portal_audit::report::{Lang, evidence_for};
+    let served = crate::support::serve_all(portal_audit::fixture_server::embedded_sites()).await;
+    let run = crate::support::audit_served(&served).await;
+    let protected = regex::Regex::new(r"“[^”]*”|`[^`]*`|https?://\S+").expect("regex");
+    // The English words of the fixed phrases evaluation writes.
+    let english_words = [
+        "link",
+        "page",
+        "pages",
+        "the",
+        "on",
+        "not",
+        "found",
+        "date",
+        "newest",
+        "heading",
+        "text",
+        "element",
+        "address",
+        "matches",
+        "block",
+        "home",
+        "image",
+        "alt",
+        "title",
+        "titled",
+        "leads",
+        "fetched",
+        "site",
+        "sites",
+        "answers",
+        "says",
+        "only",
+        "content",
+        "beyond",
+        "menus",
+        "generic",
+        "limit",
+        "days",
+        "before",
+        "listed",
+        "served",
+        "over",
+        "valid",
+        "certificate",
+        "host",
+        "has",
+        "no",
+        "shows",
+        "required",
+        "of",
+        "legal",
+        "basis",
+        "in",
+        "force",
+        "audited",
+        "list",
+        "all",
+        "empty",
+        "judge",
+        "freshness",
+        "off",
+    ];
+    let mut leftovers = Vec::new();
+    for site in &run.sites {
+        for f in &site.findings {
+            let vi = evidence_for(f, Lang::Vi);
+            let bare = protected.replace_all(&vi, " ");
+            let english: Vec<&str> = bare
+                .split(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+                .filter(|w| english_words.contains(w))
+                .collect();
+            if !english.is_empty() {
+                leftovers.push(format!("{english:?} in {vi}"));
+            }
+        }
+    }
+    leftovers.sort();
+    leftovers.dedup();
+    assert!(leftovers.is_empty(), "{}", leftovers.join("\n"));
+}

@@ -10,8 +10,8 @@ use std::fmt::{self, Write as _};
 use super::{EVIDENCE_MAX, esc, item_title, write_link, write_status};
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
-use crate::report::Lang;
-use crate::report::words::{failure_hint, kind_word, outcome_word, placement_word, where_looked};
+use crate::report::words::{failure_hint, kind_word, outcome_word, placement_word};
+use crate::report::{Lang, evidence_for};
 use crate::run::{AuditRun, SiteResult, SiteStatus};
 
 /// The fix list's own words in one language.
@@ -199,17 +199,11 @@ fn write_table(out: &mut String, to_fix: &[&Finding], w: &Words, lang: Lang) -> 
         )?;
         write_status(out, f.status, lang)?;
         write!(out, "</td><td>{}</td><td class=\"found\">", esc(&f.basis))?;
-        match (f.status, f.pages_searched) {
-            (Status::Missing, Some(pages)) if f.evidence.starts_with("not found in ") => {
-                write!(out, "{}", esc(&where_looked(pages, lang)))?;
-            }
-            _ => {
-                write!(out, "{}", esc(&clip(&f.evidence, EVIDENCE_MAX)))?;
-                if let Some(url) = &f.evidence_url {
-                    write!(out, "<br>")?;
-                    write_link(out, url)?;
-                }
-            }
+        let evidence = evidence_for(f, lang);
+        write!(out, "{}", esc(&clip(&evidence, EVIDENCE_MAX)))?;
+        if let (Some(url), false) = (&f.evidence_url, f.status == Status::Missing) {
+            write!(out, "<br>")?;
+            write_link(out, url)?;
         }
         writeln!(
             out,

@@ -8,7 +8,7 @@ use super::words::{Ui, kind_label, status_label};
 use super::{EVIDENCE_MAX, anchor, esc, item_title, write_link, write_status};
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
-use crate::report::{Lang, matrix_columns, status_code};
+use crate::report::{Lang, evidence_for, matrix_columns, status_code};
 use crate::run::{AuditRun, Change, SiteResult, SiteStatus};
 
 pub(super) fn write_summary(
@@ -232,10 +232,11 @@ fn write_fix_table(out: &mut String, to_fix: &[&Finding], t: &Ui, lang: Lang) ->
         if let Some(url) = &f.evidence_url {
             write_link(out, url)?;
         }
+        let evidence = evidence_for(f, lang);
         write!(
             out,
             "</td><td class=\"evidence\">{}",
-            esc(&clip(&f.evidence, EVIDENCE_MAX))
+            esc(&clip(&evidence, EVIDENCE_MAX))
         )?;
         if let (Status::Missing, Some(pages)) = (f.status, f.pages_searched) {
             write!(out, " ({}: {pages})", t.pages_searched)?;
