@@ -51,6 +51,11 @@ pub fn is_short_label(text: &str) -> bool {
 #[must_use]
 pub fn primary_language(lang: &str) -> Option<String> {
     let primary = lang.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    let primary = if primary == "vn" {
+        "vi".to_owned()
+    } else {
+        primary
+    };
     (primary.len() >= 2 && primary.chars().all(|c| c.is_ascii_alphabetic())).then_some(primary)
 }
 
@@ -189,6 +194,10 @@ pub fn looks_vietnamese<'a>(runs: impl IntoIterator<Item = &'a str>) -> Option<b
         for c in run.chars() {
             if c.is_ascii() {
                 letters += usize::from(c.is_ascii_alphabetic());
+            } else if ('\u{300}'..='\u{323}').contains(&c) {
+                // A combining tone or vowel mark: Vietnamese typed in
+                // decomposed form ("Unicode tổ hợp").
+                vietnamese += 1;
             } else if c.is_alphabetic() {
                 letters += 1;
                 vietnamese += usize::from(is_vietnamese_letter(c));
@@ -239,6 +248,9 @@ mod tests {
         assert_eq!(lang("http://a.vn/gioi-thieu/"), None);
         assert_eq!(primary_language("vi-VN").as_deref(), Some("vi"));
         assert_eq!(primary_language(" "), None);
+        assert_eq!(primary_language("vn").as_deref(), Some("vi"));
+        let decomposed = "So\u{31b}\u{309} Tu\u{31b} pha\u{301}p ti\u{309}nh Ho\u{300}a Bi\u{300}nh thông báo lịch tiếp công dân";
+        assert_eq!(looks_vietnamese([decomposed]), Some(true));
         let vi = "Sở Tư pháp tỉnh Hòa Bình thông báo lịch tiếp công dân định kỳ của lãnh đạo Sở";
         let en =
             "The Department of Justice of Hoa Binh province announces the schedule of Sở leaders";

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::observe::{LinkHit, Source};
 use crate::checklist::{Checklist, ItemIndex};
-use crate::extract::{LinkFact, LinkPlace, PageFacts, RunSet};
+use crate::extract::{LabelFrom, LinkFact, LinkPlace, PageFacts, RunSet};
 use crate::fold::fold;
 use crate::labels::{MAX_LABEL_WORDS, is_short_label};
 use crate::site::{Scope, normalize};
@@ -62,23 +62,35 @@ pub(super) fn fold_links<'a>(facts: &'a PageFacts, chrome: Option<&RunSet>) -> V
 /// Links whose label (a short one) or address points to an item.
 pub(super) fn link_hits(
     checklist: &Checklist,
+    page: &Url,
     links: &[FoldedLink<'_>],
     scope: &Scope,
     as_of: Date,
 ) -> Vec<LinkHit> {
     let signals = &checklist.signals;
+    let here = normalize(page);
     let mut hits: Vec<LinkHit> = Vec::new();
     for link in links {
         let Some(target) = link.link.url.as_ref().and_then(normalize) else {
             continue;
         };
+        // A link to the page itself (`#`, a font-size button) leads nowhere.
+        if Some(&target) == here.as_ref() {
+            continue;
+        }
         let off_site = !scope.contains(&target);
         if off_site && link.link.place == LinkPlace::Body {
             continue;
         }
         let mut items: Vec<ItemIndex> = Vec::new();
-        if link.menu_like {
-            items.extend(signals.link_text.find(&link.folded).iter().map(|h| h.item));
+        // A label made of an address's words is matched as an address only:
+        // a news thumbnail's slug is no menu entry. A label must be a label,
+        // not a document's title ("Kế hoạch số 56/KH-UBND").
+        if link.menu_like && link.link.label_from != LabelFrom::Address {
+            let hits = signals.link_text.find(&link.folded);
+            if !hits.is_empty() && is_short_label(&link.link.label) {
+                items.extend(hits.iter().map(|h| h.item));
+            }
         }
         items.extend(signals.url_hits(&target, off_site).iter().map(|h| h.item));
         for item in items {
@@ -110,10 +122,7 @@ pub(super) fn block_hits(
     as_of: Date,
 ) -> Vec<LinkHit> {
     let mut hits = Vec::new();
-    let mut blocks: Vec<u32> = links.iter().filter_map(|l| l.link.block).collect();
-    blocks.sort_unstable();
-    blocks.dedup();
-    for index in blocks {
+    for (index, in_block) in blocks_of(links) {
         let Some(heading) = facts.headings.get(index as usize) else {
             continue;
         };
@@ -131,18 +140,23 @@ pub(super) fn block_hits(
         if items.is_empty() || !is_short_label(&heading.text) {
             continue;
         }
-        for link in links.iter().filter(|l| l.link.block == Some(index)) {
+        for link in in_block {
             let Some(target) = link.link.url.as_ref().and_then(normalize) else {
                 continue;
             };
             let off_site = !scope.contains(&target);
+            // A link in running text stays running text, block or not.
+            let in_text = link.link.place == LinkPlace::Body;
+            if off_site && in_text {
+                continue;
+            }
             for &item in &items {
                 hits.push(LinkHit {
                     item,
                     target: target.clone(),
                     label: link.link.label.clone(),
                     label_from: link.link.label_from,
-                    source: Source::Block,
+                    source: if in_text { Source::Body } else { Source::Block },
                     block: Some(heading.text.clone()),
                     listed: link.listed(as_of),
                     off_site,
@@ -153,10 +167,24 @@ pub(super) fn block_hits(
     hits
 }
 
-/// Whether heading `index` of the page introduces links (a content block).
-pub(super) fn has_block(links: &[FoldedLink<'_>], index: usize) -> bool {
-    let index = u32::try_from(index).ok();
-    links.iter().any(|l| l.link.block == index)
+/// The links of each content block that lead somewhere (a web address,
+/// not `#` or a script), by the index of the block's heading.
+pub(super) fn blocks_of<'l, 'a>(
+    links: &'l [FoldedLink<'a>],
+) -> std::collections::BTreeMap<u32, Vec<&'l FoldedLink<'a>>> {
+    let mut blocks: std::collections::BTreeMap<u32, Vec<&FoldedLink<'_>>> =
+        std::collections::BTreeMap::new();
+    for link in links {
+        let leads_somewhere = link
+            .link
+            .url
+            .as_ref()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.fragment().is_none());
+        if let (Some(block), true) = (link.link.block, leads_somewhere) {
+            blocks.entry(block).or_default().push(link);
+        }
+    }
+    blocks
 }
 
 /// On-site pages listed with a date on this page, with the newest date of

@@ -436,7 +436,12 @@ impl SiteAudit {
             Some(PageVerdict::Content) if self.home.contains(&url_key(target)) => {
                 (Strength::Empty, "leads back to the home page".to_owned())
             }
-            Some(PageVerdict::Content) if in_text && self.articles.contains(&url_key(target)) => {
+            // Running text, or a picture, that leads to an article or a
+            // document shows no section (a news thumbnail is not a banner).
+            Some(PageVerdict::Content)
+                if (in_text || c.hit.source == Source::Banner)
+                    && self.articles.contains(&url_key(target)) =>
+            {
                 return None;
             }
             Some(PageVerdict::Content) => (Strength::Verified, String::new()),

@@ -221,7 +221,7 @@ pub fn observe_page(
     }
     observation
         .links
-        .extend(link_hits(checklist, &links, cx.scope, cx.as_of));
+        .extend(link_hits(checklist, &page.url, &links, cx.scope, cx.as_of));
     observation.listed = listed_targets(&links, cx.scope, cx.as_of);
     observation.banners = links
         .iter()

@@ -5,7 +5,7 @@
 //! article's own headings and text show no section; a page in another
 //! language than the site's shows only the items about that language.
 
-use super::links::{FoldedLink, has_block};
+use super::links::{FoldedLink, blocks_of};
 use super::observe::{PageContext, PageObservation};
 use crate::checklist::{Checklist, ItemIndex};
 use crate::extract::{Heading, PageFacts};
@@ -47,20 +47,26 @@ pub(super) fn page_role(
     let language = page_language(facts, page);
     let foreign = matches!((cx.main_language, &language), (Some(main), Some(lang)) if main != lang);
     let home = cx.chrome.is_none();
-    let article = !home && is_article(facts);
+    // An article's long heading outweighs a title or breadcrumb that names
+    // its section ("Tin tức - Sở …" over a news story): a false "present"
+    // hides a gap, while the menu link to a section page with a long
+    // heading still shows the section.
+    let article = !home && is_article(facts, cx);
+    let names = if home || article {
+        Vec::new()
+    } else {
+        section_names(checklist, facts)
+    };
     let mut role = PageRole {
         language,
         foreign,
         article,
+        names,
         ..PageRole::default()
     };
-    if article {
-        return role;
+    if !article {
+        role.headings = lone_headings(checklist, facts, links, cx);
     }
-    if !home {
-        role.names = section_names(checklist, facts);
-    }
-    role.headings = lone_headings(checklist, facts, links, cx);
     role
 }
 
@@ -88,32 +94,44 @@ impl PageRole {
     }
 }
 
-/// The page's language: Vietnamese when its own text reads so, else what
-/// its address says (`/en/`), else its `<html lang>`.
+/// The page's language: Vietnamese when its own text reads so; else what
+/// its address says (`/en/`); else, when its text clearly is not
+/// Vietnamese, its `<html lang>`. A page with too little text to tell, or
+/// a template's `lang` alone, leaves it unknown (the site's own).
 fn page_language(facts: &PageFacts, page: &Page) -> Option<String> {
-    if looks_vietnamese(facts.content_runs.iter().map(|r| r.text.as_str())) == Some(true) {
+    let vietnamese = looks_vietnamese(facts.content_runs.iter().map(|r| r.text.as_str()));
+    if vietnamese == Some(true) {
         return Some("vi".to_owned());
     }
-    path_language(&page.url)
-        .map(str::to_owned)
-        .or_else(|| facts.lang.as_deref().and_then(primary_language))
+    if let Some(language) = path_language(&page.url) {
+        return Some(language.to_owned());
+    }
+    if vietnamese == Some(false) {
+        return facts.lang.as_deref().and_then(primary_language);
+    }
+    None
 }
 
-/// The page's main heading: the first heading outside navigation and
-/// listings.
-fn main_heading(facts: &PageFacts) -> Option<&Heading> {
-    facts.headings.iter().find(|h| !h.navigation && !h.listing)
+/// The page's own headings, in order: outside navigation and listings, and
+/// not the frame it shares with the home page (a long agency name in the
+/// banner, a slogan).
+fn own_headings<'a>(
+    facts: &'a PageFacts,
+    cx: &PageContext<'_>,
+) -> impl Iterator<Item = &'a Heading> {
+    let chrome = cx.chrome;
+    facts.headings.iter().filter(move |h| {
+        !h.navigation && !h.listing && chrome.is_none_or(|c| !c.has_folded(&fold(&h.text)))
+    })
 }
 
 /// An article or a document's page: its main heading, or its first
 /// level-one heading, is a title rather than a label, or its `<title>`
 /// carries a document number.
-fn is_article(facts: &PageFacts) -> bool {
-    let first_h1 = facts
-        .headings
-        .iter()
-        .find(|h| h.level == 1 && !h.navigation && !h.listing);
-    main_heading(facts)
+fn is_article(facts: &PageFacts, cx: &PageContext<'_>) -> bool {
+    let first_h1 = own_headings(facts, cx).find(|h| h.level == 1);
+    own_headings(facts, cx)
+        .next()
         .into_iter()
         .chain(first_h1)
         .any(|h| !is_short_label(&h.text))
@@ -178,15 +196,16 @@ fn lone_headings(
     cx: &PageContext<'_>,
 ) -> Vec<(ItemIndex, String)> {
     let mut hits = Vec::new();
+    let blocks = blocks_of(links);
     for (index, heading) in facts.headings.iter().enumerate() {
-        if heading.listing || heading.navigation {
+        if heading.listing {
             continue;
         }
         let folded = fold(&heading.text);
         let found = checklist.signals.heading.find(&folded);
         if found.is_empty()
             || cx.chrome.is_some_and(|c| c.has_folded(&folded))
-            || has_block(links, index)
+            || u32::try_from(index).is_ok_and(|i| blocks.contains_key(&i))
             || !is_short_label(&heading.text)
         {
             continue;

@@ -104,7 +104,7 @@ pub(super) enum Tag {
     Heading(u8),
     /// `li`, `dd`, `dt`: an entry of a list.
     ListItem,
-    /// `tr`, `article`: a row that may carry its own date.
+    /// `tr`: a row that may carry its own date.
     Row,
     /// `p`: running text (and a row that may carry its own date).
     Paragraph,
@@ -151,7 +151,6 @@ impl Tag {
                     (local_name!("dt"), Tag::ListItem),
                     (local_name!("tr"), Tag::Row),
                     (local_name!("p"), Tag::Paragraph),
-                    (local_name!("article"), Tag::Row),
                     (local_name!("html"), Tag::Html),
                     (local_name!("time"), Tag::Time),
                     (local_name!("meta"), Tag::Meta),

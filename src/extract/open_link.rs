@@ -44,8 +44,10 @@ impl OpenLink<'_> {
 }
 
 /// Where a link sits, as a reader sees it: menu and footer first, then other
-/// navigation, lists, image banners; a link inside a paragraph is running
-/// text whatever block it is in; then content blocks and list entries.
+/// navigation, lists, image banners and list entries; a link inside a
+/// paragraph is running text whatever block it is in (the walk makes it a
+/// list when the paragraph has no text of its own); then content blocks; a
+/// link among other links anywhere else is a list.
 pub(super) fn place_of(link: &OpenLink<'_>) -> LinkPlace {
     if link.footer {
         LinkPlace::Footer
@@ -57,14 +59,15 @@ pub(super) fn place_of(link: &OpenLink<'_>) -> LinkPlace {
         LinkPlace::List
     } else if link.has_image && !link.has_text {
         LinkPlace::Banner
+    } else if link.list_item {
+        LinkPlace::List
     } else if link.paragraph {
+        // Running text, unless its paragraph turns out to hold links alone.
         LinkPlace::Body
     } else if link.block.is_some() {
         LinkPlace::Block
-    } else if link.list_item {
-        LinkPlace::List
     } else {
-        LinkPlace::Body
+        LinkPlace::List
     }
 }
 

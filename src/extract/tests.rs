@@ -35,7 +35,11 @@ fn headings_scripts_and_title() {
     let f = extract(html, &base(), &SelectorSet::default(), &[], None);
     assert_eq!(f.title, "Sở Tư pháp");
     let headings: Vec<&str> = f.headings.iter().map(|h| h.text.as_str()).collect();
-    assert_eq!(headings, vec!["Công khai"]);
+    assert_eq!(
+        headings,
+        vec!["Công khai ngân sách"],
+        "a heading's links name it too"
+    );
     assert_eq!(f.headings[0].level, 2);
     assert!(!f.all_text.contains("Hỏi đáp"));
     assert!(f.all_text.contains("ngân sách"));
@@ -211,7 +215,8 @@ fn rows_with_dates_or_document_numbers_are_listings() {
         .find(|l| l.label == "Khai mạc hội chợ")
         .unwrap();
     assert_eq!(news.listed_dates, vec!["2022-03-12".parse().unwrap()]);
-    assert_eq!(news.place, LinkPlace::Block, "under the h1's block");
+    assert_eq!(news.place, LinkPlace::List);
+    assert_eq!(news.block, Some(0), "under the h1's block");
 }
 
 #[test]
@@ -220,15 +225,22 @@ fn places_blocks_banners_and_breadcrumbs() {
                 <div class='breadcrumb'><a href='/'>Trang chủ</a> » <span>Công khai ngân sách</span></div>\
                 <div class='content'><a href='/cong-khai-ngan-sach.html'><img src='b.png' alt=''></a>\
                 <div class='box'><h2>Tin tức</h2><ul><li><a href='/t/1'>Tin một</a></li></ul></div>\
-                <p>Xem <a href='https://www.section508.gov/'>508 compliant</a>.</p></div>\
+                <p>The new portal was tested with screen readers and is \
+                <a href='https://www.section508.gov/'>508 compliant</a>.</p>\
+                <p><a href='https://dichvucong.gov.vn/'>Dịch vụ công</a></p></div>\
                 <footer><a href='/lien-he'>Liên hệ</a></footer></body></html>";
     let f = extract(html, &base(), &SelectorSet::default(), &[], None);
     let link = |label: &str| f.links.iter().find(|l| l.label == label).unwrap();
     assert_eq!(link("Giới thiệu").place, LinkPlace::Menu);
     assert_eq!(link("Liên hệ").place, LinkPlace::Footer);
-    assert_eq!(link("Tin một").place, LinkPlace::Block);
+    assert_eq!(link("Tin một").place, LinkPlace::List);
     assert_eq!(link("Tin một").block, Some(0));
     assert_eq!(link("508 compliant").place, LinkPlace::Body);
+    assert_eq!(
+        link("Dịch vụ công").place,
+        LinkPlace::List,
+        "a paragraph of links alone"
+    );
     let banner = link("cong khai ngan sach");
     assert_eq!(banner.place, LinkPlace::Banner);
     assert_eq!(banner.label_from, LabelFrom::Address);

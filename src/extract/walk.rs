@@ -18,17 +18,25 @@ use super::elements::{
 use super::open_link::{OpenLink, address_words, place_of};
 use super::selectors::SelectorSet;
 use super::{
-    Heading, LabelFrom, LinkFact, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS, PageFacts,
-    TextRun,
+    Heading, LabelFrom, LinkFact, LinkPlace, MAX_LABEL_CHARS, MAX_LINKS_PER_PAGE, MAX_TEXT_CHARS,
+    PageFacts, TextRun,
 };
 use crate::dates::dates_in;
 use crate::fold::{clipped, fold, squash_whitespace, squashed};
 use crate::labels::has_document_number;
 use crate::site::LinkPriority;
 
-/// A row longer than this (in characters of text) is a layout box, not a
-/// listing's row: one date in it says nothing about the rest.
-const MAX_LISTING_ROW_CHARS: usize = 600;
+/// A row with more text than this outside its links (in characters) is a
+/// layout box, not a listing's row: one date in it says nothing about the
+/// rest.
+const MAX_LISTING_ROW_CHARS: usize = 200;
+/// A dated paragraph longer than this (in characters) is running text; a
+/// shorter one is a news teaser or a citation ("Ngày 25/11/2026, Sở tổ
+/// chức Hội nghị …"), whose words name no section.
+const MAX_DATED_PARAGRAPH_CHARS: usize = 600;
+/// A paragraph with less text of its own than this (in characters) is a
+/// line of links, not running text.
+const MIN_RUNNING_TEXT_CHARS: usize = 20;
 
 /// What an open element contributes to the context of the text inside it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,6 +56,8 @@ struct Frame {
 
 /// A list entry or row still open, with where its content starts.
 struct OpenRow {
+    /// A paragraph: dated, it is a teaser or a citation, link or not.
+    paragraph: bool,
     runs: usize,
     own_text: usize,
     headings: usize,
@@ -91,6 +101,9 @@ pub(super) struct Walker<'d, 'x> {
     label_buffer: String,
     /// Rows open now, innermost last.
     rows: Vec<OpenRow>,
+    /// Paragraphs open now, innermost last: where their links start, and
+    /// how much text of their own they have.
+    paragraphs: Vec<(usize, usize)>,
     /// Content blocks open now, innermost last: the depth of the heading's
     /// parent and the heading's index.
     blocks: Vec<(usize, u32)>,
@@ -124,6 +137,7 @@ impl<'d, 'x> Walker<'d, 'x> {
             text_chars: 0,
             label_buffer: String::new(),
             rows: Vec::new(),
+            paragraphs: Vec::new(),
             blocks: Vec::new(),
             facts: PageFacts::default(),
         }
@@ -190,6 +204,7 @@ impl<'d, 'x> Walker<'d, 'x> {
         if matches!(tag, Tag::ListItem | Tag::Row | Tag::Paragraph) {
             frame.row = true;
             self.rows.push(OpenRow {
+                paragraph: tag == Tag::Paragraph,
                 runs: self.facts.content_runs.len(),
                 own_text: self.facts.own_text.len(),
                 headings: self.facts.headings.len(),
@@ -253,6 +268,7 @@ impl<'d, 'x> Walker<'d, 'x> {
         if tag == Tag::Paragraph {
             frame.paragraph = true;
             cx.paragraph += 1;
+            self.paragraphs.push((self.facts.links.len(), 0));
         }
         frame
     }
@@ -363,14 +379,28 @@ impl<'d, 'x> Walker<'d, 'x> {
         }
         let shared = self.chrome.is_some_and(|c| c.texts.contains(&key));
         self.all_text.add(&mut self.facts.all_text, &run, shared);
-        if self.cx.breadcrumb > 0 && run.chars().any(char::is_alphanumeric) {
+        // The breadcrumb's last entry that is no link (a link is a parent)
+        // and no date names the page.
+        if self.cx.breadcrumb > 0
+            && self.cx.link.is_none()
+            && run.chars().any(char::is_alphanumeric)
+            && dates_in(&run).is_empty()
+        {
             self.facts.breadcrumb = Some(run.to_string());
         }
         if let Some(link) = self.cx.link.as_mut() {
             link.label.push(' ');
             link.label.push_str(&run);
             link.has_text = true;
+            // A heading that is a link ("Tin tức" over a block) is named by it.
+            if let Some((heading, _, _, _)) = self.cx.heading.as_mut() {
+                heading.push(' ');
+                heading.push_str(&run);
+            }
             return;
+        }
+        if let Some((_, own_chars)) = self.paragraphs.last_mut() {
+            *own_chars += run.chars().count();
         }
         if self.chrome.is_none() {
             push_line(&mut self.facts.own_text, &run);
@@ -414,6 +444,17 @@ impl<'d, 'x> Walker<'d, 'x> {
         cx.breadcrumb -= usize::from(frame.breadcrumb);
         cx.list_item -= usize::from(frame.list_item);
         cx.paragraph -= usize::from(frame.paragraph);
+        if frame.paragraph
+            && let Some((links, own_chars)) = self.paragraphs.pop()
+            && own_chars < MIN_RUNNING_TEXT_CHARS
+        {
+            // A paragraph of links alone is a list of links, not running text.
+            for link in &mut self.facts.links[links..] {
+                if link.place == LinkPlace::Body {
+                    link.place = LinkPlace::List;
+                }
+            }
+        }
         if frame.link
             && let Some(link) = self.cx.link.take()
         {
@@ -445,6 +486,14 @@ impl<'d, 'x> Walker<'d, 'x> {
     fn close_heading(&mut self, text: &str, level: u8, parent_depth: usize, navigation: bool) {
         let text = squash_whitespace(text);
         if text.is_empty() {
+            // An empty heading (an image) still ends the block before it.
+            if self
+                .blocks
+                .last()
+                .is_some_and(|(depth, _)| *depth == parent_depth)
+            {
+                self.blocks.pop();
+            }
             return;
         }
         let index = u32::try_from(self.facts.headings.len()).unwrap_or(u32::MAX);
@@ -468,10 +517,27 @@ impl<'d, 'x> Walker<'d, 'x> {
     /// of a listing: its runs and headings are marked so, its text leaves
     /// the page's own text, and its links take its dates.
     fn close_row(&mut self, row: &OpenRow) {
+        // A listing's row leads somewhere, says little beside its link, and
+        // is not the page's own title.
         let runs = &self.facts.content_runs[row.runs..];
-        let chars: usize = runs.iter().map(|r| r.text.len()).sum();
-        if runs.is_empty() || chars > MAX_LISTING_ROW_CHARS {
+        let has_link = self.facts.links.len() > row.links;
+        let titled = self.facts.headings[row.headings..]
+            .iter()
+            .any(|h| h.level <= 2);
+        if runs.is_empty() || titled || !(has_link || row.paragraph) {
             return;
+        }
+        let limit = if row.paragraph {
+            MAX_DATED_PARAGRAPH_CHARS
+        } else {
+            MAX_LISTING_ROW_CHARS
+        };
+        let mut chars = 0;
+        for run in runs {
+            chars += run.text.chars().count();
+            if chars > limit {
+                return;
+            }
         }
         let dates: Vec<jiff::civil::Date> =
             runs.iter().flat_map(|r| r.dates.iter().copied()).collect();
@@ -485,7 +551,7 @@ impl<'d, 'x> Walker<'d, 'x> {
             heading.listing = true;
         }
         for link in &mut self.facts.links[row.links..] {
-            if link.listed_dates.is_empty() {
+            if link.listed_dates.is_empty() && link.priority == LinkPriority::Body {
                 link.listed_dates.clone_from(&dates);
             }
         }

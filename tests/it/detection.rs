@@ -331,3 +331,61 @@ async fn sitemap_lastmod_dates_a_section_without_visible_dates() {
     assert_eq!(st, Status::Stale, "{evidence}");
     assert!(evidence.contains("2026-08-30"), "{evidence}");
 }
+
+/// Classes a review of the evidence rules (#11) found at risk: a banner
+/// heading the frame repeats must not make every page an article; a
+/// template's `lang="en"` on a short Vietnamese page must not make it
+/// foreign; a table cell of links is a list (its off-site links count); a
+/// heading that is a link opens its block; a self-link leads nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frame_headings_template_lang_and_link_cells_do_not_mislead() {
+    let frame = |title: &str, main: &str| -> Vec<u8> {
+        format!(
+            r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><table><tr><td><h1>CỔNG THÔNG TIN ĐIỆN TỬ SỞ TƯ PHÁP TỈNH HÒA BÌNH KÍNH CHÀO QUÝ KHÁCH</h1></td></tr>
+<tr><td class="lienket"><a href="https://dichvucong.gov.vn/">Dịch vụ công trực tuyến</a><br>
+<a href="/hoi-dap.html">Hỏi đáp</a><br><a href="/lich-cong-tac.html">Lịch công tác</a></td>
+<td>{main}</td></tr></table>
+<footer><p>Địa chỉ: 12 Trần Hưng Đạo, phường Quyết Tâm.</p></footer></body></html>"#
+        )
+        .into_bytes()
+    };
+    let home = frame(
+        "Sở Tư pháp",
+        "<h2><a href=\"/tin-tuc.html\">Tin tức</a></h2><ul>\
+         <li><a href=\"/tin/1.html\">Khai mạc hội chợ việc làm</a> (20/11/2026)</li></ul>\
+         <p>Sở Tư pháp tỉnh Hòa Bình là cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh.</p>",
+    );
+    let qa = frame(
+        "Hỏi đáp - Sở Tư pháp",
+        "<h2>Hỏi đáp</h2><p>Câu hỏi: thủ tục chứng thực? Trả lời: tại bộ phận một cửa.</p>",
+    );
+    let schedule = frame(
+        "Lịch công tác",
+        "<h2>Lịch công tác</h2><a href=\"#\">A-</a><table><tr><td>Thứ Hai</td><td>Họp giao ban</td></tr></table>",
+    );
+    let news = frame("Tin tức", "<h2>Tin tức</h2><p>Danh sách tin.</p>");
+    let article = frame(
+        "Khai mạc hội chợ việc làm",
+        "<h2>Khai mạc hội chợ việc làm năm 2026 tại trung tâm dịch vụ việc làm tỉnh</h2><p>Nội dung.</p>",
+    );
+    let site = FixtureSite::in_memory(
+        "stp",
+        SiteKind::Department,
+        vec![
+            ("index.html", home),
+            ("hoi-dap.html", qa),
+            ("lich-cong-tac.html", schedule),
+            ("tin-tuc.html", news),
+            ("tin/1.html", article),
+        ],
+    );
+    let audited = audit_one(site).await;
+    let (online, why) = status(&audited, "online_services");
+    assert_eq!(online, Status::Present, "a cell of links is a list: {why}");
+    let (qa, why) = status(&audited, "qa_feedback");
+    assert_eq!(qa, Status::Present, "{why}");
+    let (news, why) = status(&audited, "news");
+    assert_eq!(news, Status::Present, "{why}");
+    assert!(!why.contains("A-"), "a self-link leads nowhere: {why}");
+}
