@@ -67,7 +67,7 @@ pub(super) fn write_summary(
                 out,
                 "<br><code>{}</code> <span class=\"hint\">{}</span>",
                 esc(f.kind.code()),
-                esc(f.kind.hint())
+                esc(crate::report::words::failure_hint(f.kind, lang))
             )?;
         }
         writeln!(
@@ -188,7 +188,7 @@ fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang) -> f
             "<p class=\"failed\">{}: <code>{}</code> — {}</p>",
             t.not_audited,
             esc(f.kind.code()),
-            esc(f.kind.hint())
+            esc(crate::report::words::failure_hint(f.kind, lang))
         )?;
     }
     if !site.notes.is_empty() {
