@@ -26,6 +26,15 @@ pub enum SiteStatus {
 }
 
 impl SiteStatus {
+    /// What went wrong, if the site could not be audited.
+    #[must_use]
+    pub fn failure(&self) -> Option<crate::page::FailureKind> {
+        match self {
+            SiteStatus::Ok => None,
+            SiteStatus::Failed(f) => Some(f.kind),
+        }
+    }
+
     /// `ok` or the failure code.
     #[must_use]
     pub fn code(&self) -> &'static str {

@@ -416,10 +416,7 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
             .score
             .score
             .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
-        let failure = match &site.status {
-            SiteStatus::Ok => None,
-            SiteStatus::Failed(f) => Some(f.kind),
-        };
+        let failure = site.status.failure();
         let status = match lang {
             Lang::Vi => crate::report::words::outcome_word(failure, lang),
             Lang::En => site.status.code(),

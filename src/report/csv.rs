@@ -7,12 +7,12 @@ use std::borrow::Cow;
 use serde::{Serialize, Serializer};
 
 use super::words::{
-    failure_hint, header as header_word, kind_word, note_text, outcome_word, placement_word,
-    status_word,
+    failure_hint, header as header_word, item_title, kind_word, note_text, outcome_word,
+    placement_word, regression_word, status_word, titles_to_add,
 };
 use super::{Lang, ReportInput, ReportOptions, evidence_for, matrix_columns};
 use crate::finding::{Finding, Status};
-use crate::run::{AuditRun, SiteResult, SiteStatus};
+use crate::run::{AuditRun, SiteResult};
 
 /// Makes a cell safe to open in a spreadsheet (OWASP CSV injection): a cell
 /// that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
@@ -234,10 +234,7 @@ fn scorecard_row<'a>(
     options: ReportOptions,
 ) -> ScorecardRow<'a> {
     let (s, lang) = (&site.score, options.lang);
-    let failure = match &site.status {
-        SiteStatus::Ok => None,
-        SiteStatus::Failed(f) => Some(f.kind),
-    };
+    let failure = site.status.failure();
     let errors = match (failure, lang) {
         (None, _) => String::new(),
         (Some(kind), Lang::En) => format!("{}: {}", kind.code(), kind.hint()),
@@ -278,17 +275,6 @@ fn scorecard_row<'a>(
     }
 }
 
-/// The titles of the scored items the site must add or fix, `;`-separated
-/// (a `;` inside a title becomes a comma, so the list splits cleanly).
-fn titles_to_add(site: &SiteResult, lang: Lang) -> String {
-    site.findings
-        .iter()
-        .filter(|f| f.status.needs_action() && !f.report_only)
-        .map(|f| item_title(f, lang).replace(';', ","))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// The site's notes in `lang`, `;`-separated.
 fn notes_text(site: &SiteResult, lang: Lang) -> String {
     site.notes
@@ -296,14 +282,6 @@ fn notes_text(site: &SiteResult, lang: Lang) -> String {
         .map(|n| note_text(n, lang))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// An item's title in `lang`: the English gloss when asked for and given.
-fn item_title(f: &Finding, lang: Lang) -> &str {
-    match (lang, &f.item_title_en) {
-        (Lang::En, Some(en)) if !en.is_empty() => en,
-        _ => &f.item_title,
-    }
 }
 
 /// A status in a CSV cell: a leader's word in Vietnamese, the stable code
@@ -406,12 +384,7 @@ pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Re
             item_title: title.into(),
             before: c.before.map_or("", |s| status_cell(s, lang)).into(),
             after: c.after.map_or("", |s| status_cell(s, lang)).into(),
-            regression: match (c.is_regression(), lang) {
-                (false, _) => "",
-                (true, Lang::Vi) => "có",
-                (true, Lang::En) => "yes",
-            }
-            .into(),
+            regression: regression_word(c.is_regression(), lang).into(),
         })?;
     }
     finish(w)

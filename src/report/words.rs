@@ -5,9 +5,10 @@
 //! `run.json` never uses them: it keeps ids and English codes for scripts.
 
 use super::Lang;
-use crate::finding::{Placement, Status};
+use crate::finding::{Finding, Placement, Status};
 use crate::page::FailureKind;
 use crate::run::Note;
+use crate::run::SiteResult;
 use crate::target::SiteKind;
 
 /// A status as a leader reads it.
@@ -231,5 +232,36 @@ pub fn header(field: &str, lang: Lang) -> &str {
         "after" => "Lần này",
         "regression" => "Giảm",
         other => other,
+    }
+}
+
+/// An item's title in `lang`: the English gloss when asked for and given.
+#[must_use]
+pub fn item_title(f: &Finding, lang: Lang) -> &str {
+    match (lang, &f.item_title_en) {
+        (Lang::En, Some(en)) if !en.is_empty() => en,
+        _ => &f.item_title,
+    }
+}
+
+/// The titles of the scored items a site must add or fix, `;`-separated (a
+/// `;` inside a title becomes a comma, so the list splits cleanly).
+#[must_use]
+pub fn titles_to_add(site: &SiteResult, lang: Lang) -> String {
+    site.findings
+        .iter()
+        .filter(|f| f.status.needs_action() && !f.report_only)
+        .map(|f| item_title(f, lang).replace(';', ","))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whether a change is a regression, as a cell says it.
+#[must_use]
+pub fn regression_word(regression: bool, lang: Lang) -> &'static str {
+    match (regression, lang) {
+        (false, _) => "",
+        (true, Lang::Vi) => "có",
+        (true, Lang::En) => "yes",
     }
 }

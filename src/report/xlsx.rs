@@ -8,10 +8,12 @@
 use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet, XlsxError};
 
 use super::csv::short_title;
-use super::words::{header, kind_word, outcome_word, placement_word, status_word};
+use super::words::{
+    header, item_title, kind_word, outcome_word, placement_word, regression_word, status_word,
+    titles_to_add,
+};
 use super::{Lang, ReportInput, evidence_for, matrix_columns, status_code};
-use crate::finding::{Finding, Status};
-use crate::run::{SiteResult, SiteStatus};
+use crate::finding::Status;
 
 /// Widest a column is made, in characters; longer text wraps.
 const MAX_WIDTH: usize = 60;
@@ -142,10 +144,7 @@ fn scorecard_sheet(
         .iter()
         .map(|site| {
             let s = &site.score;
-            let failure = match &site.status {
-                SiteStatus::Ok => None,
-                SiteStatus::Failed(f) => Some(f.kind),
-            };
+            let failure = site.status.failure();
             vec![
                 Cell::from(site.target.name.as_str()),
                 Cell::from(kind_word(site.target.kind, lang)),
@@ -155,7 +154,7 @@ fn scorecard_sheet(
                 count(s.missing),
                 count(s.placeholder),
                 count(s.stale),
-                Cell::from(to_add(site, lang)),
+                Cell::from(titles_to_add(site, lang)),
                 Cell::from(outcome_word(failure, lang)),
                 Cell::from(site.target.id.as_str()),
                 Cell::from(site.target.url.as_str()),
@@ -165,23 +164,6 @@ fn scorecard_sheet(
         })
         .collect();
     write_table(sheet, &headers, rows)
-}
-
-/// The scored items a site must add or fix, their titles `;`-separated.
-fn to_add(site: &SiteResult, lang: Lang) -> String {
-    site.findings
-        .iter()
-        .filter(|f| f.status.needs_action() && !f.report_only)
-        .map(|f| title(f, lang).replace(';', ","))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn title(f: &Finding, lang: Lang) -> &str {
-    match (lang, &f.item_title_en) {
-        (Lang::En, Some(en)) if !en.is_empty() => en,
-        _ => &f.item_title,
-    }
 }
 
 fn to_add_sheet(
@@ -210,7 +192,7 @@ fn to_add_sheet(
         {
             rows.push(vec![
                 Cell::from(site.target.name.as_str()),
-                Cell::from(title(f, lang)),
+                Cell::from(item_title(f, lang)),
                 Cell::from(status_word(f.status, lang)),
                 Cell::from(placement_word(f.placement, lang)),
                 Cell::from(f.basis.as_str()),
@@ -258,7 +240,7 @@ fn matrix_sheet(
             Lang::En => item.item_title_en.as_deref().unwrap_or(&item.item_id),
         };
         sheet.write_string_with_format(0, col, heading, &bold)?;
-        let note = Note::new(format!("{} — {}", item.item_id, title(item, lang)))
+        let note = Note::new(format!("{} — {}", item.item_id, item_title(item, lang)))
             .set_author("portal-audit");
         sheet.insert_note(0, col, &note)?;
         sheet.set_column_width(col, 6)?;
@@ -308,14 +290,10 @@ fn changes_sheet(
         .map(|c| {
             let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
             let item = site.and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id));
-            let regression = match (c.is_regression(), lang) {
-                (false, _) => "",
-                (true, Lang::Vi) => "có",
-                (true, Lang::En) => "yes",
-            };
+            let regression = regression_word(c.is_regression(), lang);
             vec![
                 Cell::from(site.map_or("", |s| s.target.name.as_str())),
-                Cell::from(item.map_or("", |f| title(f, lang))),
+                Cell::from(item.map_or("", |f| item_title(f, lang))),
                 Cell::from(c.before.map_or("", |s| status_word(s, lang))),
                 Cell::from(c.after.map_or("", |s| status_word(s, lang))),
                 Cell::from(regression),

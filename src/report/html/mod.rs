@@ -15,7 +15,7 @@ pub use self::fix_list::{fix_list_name, render_fix_list};
 use self::sections::{write_changes, write_matrix, write_site, write_summary};
 use self::words::{Ui, status_label, ui};
 use super::Lang;
-use crate::finding::{Finding, Status};
+use crate::finding::Status;
 use crate::fold::clip;
 use crate::run::{AuditRun, Change, SiteResult};
 
@@ -59,13 +59,7 @@ fn esc(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The item's title in `lang`: the English gloss when asked for and given.
-fn item_title(f: &Finding, lang: Lang) -> &str {
-    match (lang, &f.item_title_en) {
-        (Lang::En, Some(en)) if !en.is_empty() => en,
-        _ => &f.item_title,
-    }
-}
+use crate::report::words::item_title;
 
 /// A fragment id for a site that is valid and unique whatever the targets
 /// file holds: ASCII letters, digits and `-` are kept, every other character

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::finding::Finding;
 use crate::page::{FailureKind, FetchFailure};
 use crate::run::SiteStatus;
 use crate::score::score;
@@ -156,7 +157,10 @@ fn summary_is_worst_first_with_unscored_sites_last() {
     assert!(at("Agency b50") < at("Agency b80"));
     assert!(at("Agency b80") < at("Agency down"));
     assert!(summary.contains("connect_refused"));
-    assert!(summary.contains(FailureKind::ConnectRefused.hint()));
+    assert!(summary.contains(crate::report::words::failure_hint(
+        FailureKind::ConnectRefused,
+        Lang::Vi
+    )));
     assert!(summary.contains("style=\"width:20.0%\""));
     // The per-agency sections follow the same order.
     let sections = &html[html.find("id=\"to-fix\"").unwrap()..];
