@@ -106,6 +106,11 @@ impl Frontier {
         )
     }
 
+    /// Forgets that `url` was seen, so a later link may queue it again.
+    pub(super) fn forget(&mut self, url: &Url) {
+        self.seen.remove(&url_key(url));
+    }
+
     /// Whether nothing is queued.
     pub(super) fn is_empty(&self) -> bool {
         self.queue.is_empty()

@@ -230,6 +230,11 @@ impl SiteCrawl {
             if self.is_foreign(&url, from_foreign) {
                 if self.stats.foreign_fetched >= (self.config.max_pages / FOREIGN_SHARE).max(1) {
                     self.stats.foreign_skipped += 1;
+                    // Judged foreign only by the page that linked it: a
+                    // main-language page that links it later may queue it.
+                    if path_language(&url).is_none() {
+                        self.frontier.forget(&url);
+                    }
                     continue;
                 }
                 self.stats.foreign_fetched += 1;
