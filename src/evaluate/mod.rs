@@ -436,10 +436,17 @@ impl SiteAudit {
             Some(PageVerdict::Content) if self.home.contains(&url_key(target)) => {
                 (Strength::Empty, "leads back to the home page".to_owned())
             }
-            // Running text, or a picture, that leads to an article or a
-            // document shows no section (a news thumbnail is not a banner).
+            // A link outside the site's navigation whose own words name the
+            // item, and that leads to an article or a document, is that
+            // article's title ("Hội nghị về ngân sách" in a news list), not
+            // the section; a block's links show the section its heading
+            // names, articles or not.
             Some(PageVerdict::Content)
-                if (in_text || c.hit.source == Source::Banner)
+                if c.hit.block.is_none()
+                    && !matches!(
+                        c.hit.source,
+                        Source::Menu | Source::Footer | Source::Sidebar
+                    )
                     && self.articles.contains(&url_key(target)) =>
             {
                 return None;

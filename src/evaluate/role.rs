@@ -121,7 +121,7 @@ fn own_headings<'a>(
 ) -> impl Iterator<Item = &'a Heading> {
     let chrome = cx.chrome;
     facts.headings.iter().filter(move |h| {
-        !h.navigation && !h.listing && chrome.is_none_or(|c| !c.has_folded(&fold(&h.text)))
+        !h.navigation && !h.listing && chrome.is_none_or(|c| !c.has_heading(&fold(&h.text)))
     })
 }
 
@@ -204,7 +204,7 @@ fn lone_headings(
         let folded = fold(&heading.text);
         let found = checklist.signals.heading.find(&folded);
         if found.is_empty()
-            || cx.chrome.is_some_and(|c| c.has_folded(&folded))
+            || cx.chrome.is_some_and(|c| c.has_heading(&folded))
             || u32::try_from(index).is_ok_and(|i| blocks.contains_key(&i))
             || !is_short_label(&heading.text)
         {

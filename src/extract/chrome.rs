@@ -61,6 +61,9 @@ pub struct RunSet {
     pub(super) runs: foldhash::HashSet<u64>,
     pub(super) texts: foldhash::HashSet<u64>,
     pub(super) links: foldhash::HashSet<u64>,
+    /// The page's first heading, folded: on a home page, the banner's
+    /// (`<h1><a href="/">Sở Tư pháp …</a></h1>`) that every page repeats.
+    pub(super) banner: Option<u64>,
 }
 
 impl RunSet {
@@ -72,6 +75,10 @@ impl RunSet {
             runs: facts.content_runs.iter().map(|r| r.hash).collect(),
             texts: facts.text_keys.iter().copied().collect(),
             links: facts.links.iter().map(|l| l.key).collect(),
+            banner: facts
+                .headings
+                .first()
+                .map(|h| key_of(crate::fold::fold(&h.text))),
         }
     }
 
@@ -81,10 +88,14 @@ impl RunSet {
         self.runs.contains(&run.hash)
     }
 
-    /// Whether the set has a content run of this folded text.
+    /// Whether this folded heading is the frame's: the home page has it as
+    /// plain text, or it is the home page's first heading (the banner's,
+    /// link or not). A section page's "Liên hệ", which the home page has
+    /// only as a menu link, is the page's own.
     #[must_use]
-    pub fn has_folded(&self, folded: &str) -> bool {
-        self.runs.contains(&key_of(folded))
+    pub fn has_heading(&self, folded: &str) -> bool {
+        let key = key_of(folded);
+        self.runs.contains(&key) || self.banner == Some(key)
     }
 
     /// Whether the set has this link (same label, same `href`).

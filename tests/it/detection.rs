@@ -389,3 +389,33 @@ async fn frame_headings_template_lang_and_link_cells_do_not_mislead() {
     assert_eq!(news, Status::Present, "{why}");
     assert!(!why.contains("A-"), "a self-link leads nowhere: {why}");
 }
+
+/// A banner heading that is a link (`<h1><a href="/">Sở …</a></h1>`) outside
+/// any navigation box is the frame, not the page's heading: an article
+/// under it is still an article, and its text shows no section.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_banner_heading_does_not_hide_an_article() {
+    let frame = |main: &str| -> Vec<u8> {
+        format!(
+            r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Sở Tư pháp</title></head>
+<body><div id="top"><h1><a href="/">Sở Tư pháp tỉnh Hòa Bình</a></h1></div>
+<div class="content">{main}</div></body></html>"#
+        )
+        .into_bytes()
+    };
+    let home = frame(
+        "<ul><li><a href=\"/tin/1.html\">Hội nghị về ngân sách</a></li></ul><p>Trang chủ của Sở Tư pháp tỉnh Hòa Bình, cơ quan chuyên môn.</p>",
+    );
+    let article = frame(
+        "<h2>Hội nghị hướng dẫn lập dự toán ngân sách năm 2027 cho các đơn vị dự toán cấp tỉnh</h2>\
+         <p>Sở đã hướng dẫn công khai dự toán ngân sách năm 2027 cho các đơn vị trong tỉnh.</p>",
+    );
+    let site = FixtureSite::in_memory(
+        "stp",
+        SiteKind::Department,
+        vec![("index.html", home), ("tin/1.html", article)],
+    );
+    let audited = audit_one(site).await;
+    let (budget, why) = status(&audited, "budget_finance");
+    assert_eq!(budget, Status::Missing, "{why}");
+}
