@@ -126,3 +126,12 @@ pub struct Finding {
     /// Where such an item is normally placed.
     pub placement: Placement,
 }
+
+impl Finding {
+    /// Whether the agency must add or fix it: a scored item that is
+    /// missing, a placeholder or stale (report-only items never count).
+    #[must_use]
+    pub fn to_fix(&self) -> bool {
+        self.status.needs_action() && !self.report_only
+    }
+}

@@ -359,7 +359,7 @@ pub fn findings_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Ve
 /// # Errors
 /// Only if the CSV writer fails in memory.
 pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    findings_where(run, options, |f| f.status.needs_action() && !f.report_only)
+    findings_where(run, options, |f| f.to_fix())
 }
 
 /// `changes.csv`: one row per item whose status changed since the previous

@@ -250,7 +250,7 @@ pub fn item_title(f: &Finding, lang: Lang) -> &str {
 pub fn titles_to_add(site: &SiteResult, lang: Lang) -> String {
     site.findings
         .iter()
-        .filter(|f| f.status.needs_action() && !f.report_only)
+        .filter(|f| f.to_fix())
         .map(|f| item_title(f, lang).replace(';', ","))
         .collect::<Vec<_>>()
         .join("; ")

@@ -185,11 +185,7 @@ fn to_add_sheet(
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
     let mut rows = Vec::new();
     for site in &input.run.sites {
-        for f in site
-            .findings
-            .iter()
-            .filter(|f| f.status.needs_action() && !f.report_only)
-        {
+        for f in site.findings.iter().filter(|f| f.to_fix()) {
             rows.push(vec![
                 Cell::from(site.target.name.as_str()),
                 Cell::from(item_title(f, lang)),

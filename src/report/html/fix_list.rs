@@ -160,11 +160,7 @@ fn write_fix_list(
             failure_hint(f.kind, lang)
         )?;
     }
-    let to_fix: Vec<&Finding> = site
-        .findings
-        .iter()
-        .filter(|f| f.status.needs_action() && !f.report_only)
-        .collect();
+    let to_fix: Vec<&Finding> = site.findings.iter().filter(|f| f.to_fix()).collect();
     if to_fix.is_empty() {
         if site.status == SiteStatus::Ok {
             writeln!(out, "<p>{}</p>", w.nothing)?;

@@ -154,11 +154,7 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
     )?;
     writeln!(out, "<h3>{}</h3>", esc(&site.target.name))?;
     write_site_meta(out, site, t, lang)?;
-    let to_fix: Vec<&Finding> = site
-        .findings
-        .iter()
-        .filter(|f| f.status.needs_action() && !f.report_only)
-        .collect();
+    let to_fix: Vec<&Finding> = site.findings.iter().filter(|f| f.to_fix()).collect();
     if to_fix.is_empty() {
         if site.status == SiteStatus::Ok {
             writeln!(out, "<p>{}</p>", t.nothing_to_fix)?;
