@@ -48,6 +48,34 @@ pub enum Command {
     History(HistoryArgs),
     /// Print the items whose status changed between two runs (CSV).
     Diff(DiffArgs),
+    /// Write a recorded run's outputs again (after a full disk, a kill, or
+    /// a lost folder), from the history or from a saved-run file.
+    Report(ReportArgs),
+}
+
+/// `portal-audit report`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["run", "saved"]))]
+pub struct ReportArgs {
+    /// The history database the run is recorded in.
+    #[arg(long, default_value = "history.sqlite", value_name = "PATH")]
+    pub history: PathBuf,
+    /// The run's number (as `portal-audit history` and `run.json` give it).
+    #[arg(long, value_name = "N")]
+    pub run: Option<i64>,
+    /// A saved-run file printed by an audit whose history could not be
+    /// written, instead of --run.
+    #[arg(long, value_name = "FILE")]
+    pub saved: Option<PathBuf>,
+    /// The output folder; replaced whole, as an audit does.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Language of the outputs (default: the run's).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    /// CSV field separator (default: the run's).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub csv_delimiter: Option<u8>,
 }
 
 /// `portal-audit history`.

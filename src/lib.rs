@@ -8,7 +8,7 @@
 //!    text folding every matcher uses), [`dates`] (dates as portals write
 //!    them), [`labels`] (a section's label told from a document's title, and
 //!    a page's language), [`error`] (the input error that names file and
-//!    line).
+//!    line), [`lockfile`] (locks that die with their process).
 //! 2. Values the stages pass along: [`target`] (the sites to audit, from a
 //!    targets CSV), [`site`] (a site's scope, URL keys, link priority, facts
 //!    and crawl counters), [`page`] (what a fetch produced, or the named
@@ -23,8 +23,9 @@
 //! 4. [`run`]: what a run produced (every site's result and status) and what
 //!    changed since the previous run.
 //! 5. The outputs, which read run values only: [`report`] (CSV scorecards,
-//!    matrix, `run.json`, `report.html`, written atomically) and [`history`]
-//!    (every run recorded in SQLite).
+//!    matrix, `run.json`, `report.html`, the workbook and fix lists, staged
+//!    and swapped into place as one set) and [`history`] (every run recorded
+//!    in SQLite, with what its outputs are made from).
 //! 6. [`audit`]: the orchestrator that wires the stages for many sites,
 //!    parsing on a [`parse_pool`] of one thread per core and drawing
 //!    [`progress`] bars.
@@ -46,6 +47,7 @@ pub mod fixture_server;
 pub mod fold;
 pub mod history;
 pub mod labels;
+pub mod lockfile;
 pub mod page;
 pub mod parse_pool;
 pub mod progress;

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// One fetched URL.
@@ -45,7 +45,7 @@ pub enum PageOutcome {
 
 /// Why a fetch did not yield a page. Each kind has a stable code for CSV cells
 /// and a one-line hint for the agency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FailureKind {
@@ -234,7 +234,7 @@ impl fmt::Display for FailureKind {
 }
 
 /// A failed fetch: the kind, the HTTP status if any, and a detail line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchFailure {
     /// The named reason.
     pub kind: FailureKind,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::finding::{Finding, Status};
@@ -17,7 +17,7 @@ use crate::site::CrawlStats;
 use crate::target::Target;
 
 /// How the audit of one site ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SiteStatus {
     /// Audited.
     Ok,
@@ -46,7 +46,7 @@ impl SiteStatus {
 }
 
 /// The result for one site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SiteResult {
     /// The target as given.
     pub target: Target,
@@ -74,7 +74,7 @@ pub struct SiteResult {
 
 /// A note on what limited a site's audit, as data: reports word it in the
 /// reader's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Note {
     /// The page cap stopped the crawl after this many pages.
     PageCap(usize),
@@ -102,7 +102,7 @@ pub enum Note {
 }
 
 /// A whole run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditRun {
     /// When the run started (UTC, RFC 3339).
     pub started_at: String,
@@ -118,7 +118,7 @@ pub struct AuditRun {
 }
 
 /// An item whose status differs from the previous run of the same site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     /// The site.
     pub site_id: String,
@@ -151,7 +151,7 @@ pub struct Previous {
 
 /// What changed since the previous run: the items whose status changed and
 /// each site's score change, worked out once before anything is written.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunChanges {
     /// Items whose status changed, in run order then checklist order.
     pub items: Vec<Change>,

@@ -4,7 +4,7 @@
 use crate::finding::{Finding, Status};
 
 /// A site's totals.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SiteScore {
     /// Weighted share of applicable items present, 0–100, one decimal.
     /// `None` when nothing could be judged (the site was not audited).

@@ -90,7 +90,7 @@ impl FromStr for SiteKind {
 }
 
 /// One site to audit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     /// Stable identifier from the targets file; keys history and CI gates.
     pub id: String,

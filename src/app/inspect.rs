@@ -55,6 +55,17 @@ pub(super) fn history_command(args: &HistoryArgs) -> anyhow::Result<Exit> {
         )?;
         last = Some((&p.site_id, p.score));
     }
+    for run in history.unpublished()? {
+        writeln!(
+            out,
+            "Run {} ({}, as of {}) was recorded but its outputs were not written: portal-audit report --history {} --run {} --out DIR",
+            run.id,
+            run.started_at,
+            run.as_of,
+            args.history.display(),
+            run.id
+        )?;
+    }
     Ok(Exit::Ok)
 }
 
@@ -112,15 +123,10 @@ pub(super) fn diff_command(args: &DiffArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// Opens the history read-only: no lock (it can be read while an audit
+/// runs) and no change to the file.
 fn open_existing_history(path: &Path) -> anyhow::Result<History> {
-    if !path.exists() {
-        return Err(InputError::in_file(
-            path,
-            "no history here (run an audit first, or give --history PATH)",
-        )
-        .into());
-    }
-    History::open(path)
+    History::open_read_only(path)
 }
 
 pub(super) fn checklist_command(cmd: ChecklistCommand) -> anyhow::Result<Exit> {

@@ -2,6 +2,7 @@
 //! network I/O, runs the audit, writes the reports and picks the exit code.
 
 mod inspect;
+mod outputs;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -19,10 +20,9 @@ use crate::cli::{AuditArgs, Cli, Command, DemoArgs, RunOptions};
 use crate::crawl::{CrawlConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS, FetchConfig};
 use crate::error::InputError;
 use crate::fixture_server;
-use crate::history::History;
 use crate::progress::Progress;
-use crate::report::{Lang, ReportInput, ReportOptions, WrittenReports, write_reports};
-use crate::run::{AuditRun, RunChanges, SiteStatus};
+use crate::report::{Lang, ReportOptions};
+use crate::run::{AuditRun, SiteStatus};
 use crate::target::{Target, load_targets};
 
 /// Exit statuses scripts can rely on.
@@ -87,6 +87,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Checklist(cmd) => inspect::checklist_command(cmd),
         Command::History(args) => inspect::history_command(&args),
         Command::Diff(args) => inspect::diff_command(&args),
+        Command::Report(args) => report_command(&args),
     }
 }
 
@@ -96,9 +97,8 @@ async fn audit(args: AuditArgs) -> anyhow::Result<Exit> {
     let assignments = assign_checklists(targets, &args.options.checklist, base)?;
     check_fail_under(&args.options)?;
     let out = expand_out(&args.out, &args.options);
-    let mut history = open_history(&out, &args.options)?;
-    prepare_out(&out)?;
-    run_and_report(assignments, &out, &mut history, &args.options).await
+    let mut destination = outputs::prepare(&out, &args.options, assignments.len())?;
+    run_and_report(assignments, &mut destination, &args.options).await
 }
 
 /// `--out` with `{date}` replaced by the audit date, for scheduled runs.
@@ -109,42 +109,17 @@ fn expand_out(out: &Path, options: &RunOptions) -> PathBuf {
     )
 }
 
-/// `--history`, else `history.sqlite` beside the output folder. Taking its
-/// lock here, before any crawling, makes a second concurrent run fail fast.
-fn open_history(out: &Path, options: &RunOptions) -> anyhow::Result<History> {
-    let path = options.history.clone().unwrap_or_else(|| {
-        let absolute = if out.is_absolute() {
-            out.to_path_buf()
-        } else {
-            Path::new(".").join(out)
-        };
-        absolute
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("history.sqlite")
-    });
-    History::open(&path)
-}
-
-/// Crawls, compares with the history, writes every report, records the run.
+/// Crawls, compares with the history, records the run, writes every
+/// report.
 async fn run_and_report(
     assignments: Vec<Assignment>,
-    out: &Path,
-    history: &mut History,
+    destination: &mut outputs::Destination,
     options: &RunOptions,
 ) -> anyhow::Result<Exit> {
     let report_options = report_options(options, &assignments);
     let run = execute(assignments, options, report_options.lang).await?;
-    let ids: Vec<&str> = run.sites.iter().map(|s| s.target.id.as_str()).collect();
-    let previous = history.previous(&ids)?;
-    let changes = RunChanges::since(&previous, &run);
-    let input = ReportInput {
-        run: &run,
-        changes: &changes,
-    };
-    let written = write_reports(out, input, report_options)?;
-    history.record(&run)?;
-    conclude(&run, &written, &changes, options, report_options.lang)
+    let delivered = outputs::deliver(destination, run, report_options)?;
+    conclude(&delivered, destination.folder.path(), options)
 }
 
 async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
@@ -158,8 +133,8 @@ async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
     checklist::load(&args.options.checklist)?;
     check_fail_under(&args.options)?;
     let out = expand_out(&args.out, &args.options);
-    let mut history = open_history(&out, &args.options)?;
-    prepare_out(&out)?;
+    let sites = fixture_server::embedded_sites().len();
+    let mut destination = outputs::prepare(&out, &args.options, sites)?;
     let mut served = Vec::new();
     for site in fixture_server::embedded_sites() {
         served.push(
@@ -205,7 +180,51 @@ async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
         .map(fixture_server::ServedSite::target)
         .collect();
     let assignments = assign_checklists(targets, &args.options.checklist, Path::new(""))?;
-    run_and_report(assignments, &out, &mut history, &args.options).await
+    run_and_report(assignments, &mut destination, &args.options).await
+}
+
+/// `portal-audit report`: a recorded run's outputs, written again.
+fn report_command(args: &crate::cli::ReportArgs) -> anyhow::Result<Exit> {
+    let (snapshot, run_id) = match (args.run, &args.saved) {
+        (Some(id), _) => {
+            let history = crate::history::History::open_read_only(&args.history)?;
+            let snapshot = history.snapshot(id)?.ok_or_else(|| {
+                InputError::in_file(
+                    &args.history,
+                    format!(
+                        "no run {id} with saved results in this history (see portal-audit history)"
+                    ),
+                )
+            })?;
+            (snapshot, Some(id))
+        }
+        (None, Some(file)) => (
+            crate::history::Snapshot::load(file)
+                .map_err(|e| InputError::in_file(file, format!("{e:#}")))?,
+            None,
+        ),
+        (None, None) => {
+            return Err(
+                InputError::in_file(Path::new("report"), "give --run N or --saved FILE").into(),
+            );
+        }
+    };
+    let mut report = snapshot.report;
+    report.lang = args.lang.unwrap_or(report.lang);
+    report.delimiter = args.csv_delimiter.unwrap_or(report.delimiter);
+    let written = outputs::rewrite(&snapshot, run_id, &args.out, report)?;
+    let vi = report.lang == Lang::Vi;
+    let mut text = String::new();
+    for file in &written.files {
+        let _ = writeln!(
+            text,
+            "{} {}",
+            if vi { "Đã ghi" } else { "Wrote" },
+            args.out.join(file).display()
+        );
+    }
+    say(&text);
+    Ok(Exit::Ok)
 }
 
 /// Resolves each target's checklist (the `checklist` column, a built-in
@@ -246,11 +265,6 @@ fn check_fail_under(options: &RunOptions) -> Result<(), InputError> {
         )),
         _ => Ok(()),
     }
-}
-
-fn prepare_out(out: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create output folder {}", out.display()))
 }
 
 fn crawl_config(options: &RunOptions) -> CrawlConfig {
@@ -313,12 +327,12 @@ async fn execute(
 }
 
 fn conclude(
-    run: &AuditRun,
-    written: &WrittenReports,
-    changes: &RunChanges,
+    delivered: &outputs::Delivered,
+    out: &Path,
     options: &RunOptions,
-    lang: Lang,
 ) -> anyhow::Result<Exit> {
+    let (run, changes) = (&delivered.snapshot.run, &delivered.snapshot.changes);
+    let (written, lang) = (&delivered.written, delivered.snapshot.report.lang);
     if !options.quiet {
         let mut text = summary(run, lang);
         text.push('\n');
@@ -327,20 +341,20 @@ fn conclude(
             Lang::En => "Wrote",
         };
         for file in &written.files {
-            let _ = writeln!(text, "{wrote} {}", file.display());
+            let _ = writeln!(text, "{wrote} {}", out.join(file).display());
         }
         let _ = match lang {
             Lang::Vi => writeln!(
                 text,
                 "Đã ghi {} danh mục cần bổ sung, mỗi cơ quan một tệp, trong {}",
                 written.fix_lists,
-                written.fix_list_folder.display()
+                out.join(&written.fix_list_folder).display()
             ),
             Lang::En => writeln!(
                 text,
                 "Wrote {} fix lists, one per agency, in {}",
                 written.fix_lists,
-                written.fix_list_folder.display()
+                out.join(&written.fix_list_folder).display()
             ),
         };
         say(&text);

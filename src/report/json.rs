@@ -11,6 +11,7 @@ use crate::run::{AuditRun, Change, SiteStatus};
 struct RunJson<'a> {
     tool: &'static str,
     tool_version: &'static str,
+    run_id: Option<i64>,
     started_at: &'a str,
     as_of: String,
     duration_seconds: f64,
@@ -37,14 +38,20 @@ struct SiteJson<'a> {
     findings: &'a [Finding],
 }
 
-/// Serialises `run` and its `changes` as pretty JSON.
+/// Serialises `run` (number `run_id` in the history) and its `changes` as
+/// pretty JSON.
 ///
 /// # Errors
 /// Only if serialisation fails.
-pub fn run_json(run: &AuditRun, changes: &[Change]) -> anyhow::Result<Vec<u8>> {
+pub fn run_json(
+    run: &AuditRun,
+    run_id: Option<i64>,
+    changes: &[Change],
+) -> anyhow::Result<Vec<u8>> {
     let doc = RunJson {
         tool: "portal-audit",
         tool_version: env!("CARGO_PKG_VERSION"),
+        run_id,
         started_at: &run.started_at,
         as_of: run.as_of.to_string(),
         duration_seconds: run.duration.as_secs_f64(),

@@ -1,17 +1,17 @@
 //! Writes the run to files leaders open: CSV scorecards, the matrix,
-//! `run.json` and `report.html`. Reports read the run's values only. Every file is
-//! built in memory, written to a temporary name and renamed into place, so a
-//! reader never sees half a file and a failed run never clobbers the last
-//! good one.
+//! `run.json`, `report.html`, the workbook and the fix lists. Reports read
+//! the run's values only. The set is written into a staging folder and
+//! swapped in whole ([`OutputFolder`]), so a reader never sees half a file
+//! or a mix of two runs, and a failed run never clobbers the last good set.
 
 mod csv;
 mod evidence;
+mod folder;
 mod html;
 mod json;
 pub mod words;
 mod xlsx;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -24,6 +24,7 @@ pub use self::csv::{
     short_title, status_code,
 };
 pub use self::evidence::{evidence_for, evidence_text};
+pub use self::folder::{OutputFolder, check_out};
 pub use self::html::{fix_list_name, render_fix_list, render_html};
 pub use self::json::run_json;
 pub use self::xlsx::{workbook, workbook_name};
@@ -31,7 +32,18 @@ pub use self::xlsx::{workbook, workbook_name};
 /// The language of the report's own words (titles, headings, labels). Data
 /// from the checklist is shown in English only where the checklist gives an
 /// English title.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Lang {
     /// Vietnamese, the default: the readers are Vietnamese officials.
     #[default]
@@ -57,7 +69,7 @@ pub fn matrix_columns(run: &AuditRun) -> Vec<&Finding> {
 }
 
 /// Options for the written files.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct ReportOptions {
     /// Start CSV files with a UTF-8 byte-order mark so Excel reads Vietnamese
     /// correctly.
@@ -85,9 +97,11 @@ pub struct ReportInput<'a> {
     pub run: &'a AuditRun,
     /// What changed since the previous run.
     pub changes: &'a RunChanges,
+    /// The run's number in the history, when it was recorded.
+    pub run_id: Option<i64>,
 }
 
-/// Paths of the files written.
+/// Names of the files written, relative to the output folder.
 #[derive(Debug, Clone)]
 pub struct WrittenReports {
     /// Every file but the fix lists, in the order written; the scorecard
@@ -99,8 +113,9 @@ pub struct WrittenReports {
     pub fix_lists: usize,
 }
 
-/// Writes all reports into `out`, creating it if needed. Every file is
-/// built in memory first, then written under a temporary name and renamed.
+/// Writes all reports into the folder `out` (a staging folder: see
+/// [`OutputFolder::replace_with`]). Every file is built in memory first,
+/// then written and synced.
 ///
 /// # Errors
 /// When the folder or a file cannot be written.
@@ -116,7 +131,10 @@ pub fn write_reports(
         ("missing.csv".into(), missing_csv(run, options)?),
         ("changes.csv".into(), changes_csv(input, options)?),
         ("matrix.csv".into(), matrix_csv(run, options)?),
-        ("run.json".into(), run_json(run, &input.changes.items)?),
+        (
+            "run.json".into(),
+            run_json(run, input.run_id, &input.changes.items)?,
+        ),
         (
             "report.html".into(),
             render_html(run, &input.changes.items, options.lang).into_bytes(),
@@ -126,27 +144,26 @@ pub fn write_reports(
             workbook(input, options.lang)?,
         ),
     ];
-    let folder = fix_list_folder(options.lang);
+    let fix_lists_in = fix_list_folder(options.lang);
     let fix_lists = run.sites.iter().map(|site| {
         (
-            format!("{folder}/{}", fix_list_name(&site.target.id)),
+            format!("{fix_lists_in}/{}", fix_list_name(&site.target.id)),
             render_fix_list(run, site, options.lang).into_bytes(),
         )
     });
     let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(fix_lists).collect();
-    std::fs::create_dir_all(out.join(folder))
+    std::fs::create_dir_all(out.join(fix_lists_in))
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
     let mut written = Vec::new();
     for (name, bytes) in &files {
-        let path = out.join(name);
-        write_atomically(&path, bytes)?;
-        if !name.starts_with(folder) {
-            written.push(path);
+        folder::write_file(&out.join(name), bytes)?;
+        if !name.starts_with(fix_lists_in) {
+            written.push(PathBuf::from(name));
         }
     }
     Ok(WrittenReports {
         files: written,
-        fix_list_folder: out.join(folder),
+        fix_list_folder: PathBuf::from(fix_lists_in),
         fix_lists: run.sites.len(),
     })
 }
@@ -159,28 +176,4 @@ pub fn fix_list_folder(lang: Lang) -> &'static str {
         Lang::Vi => "can-bo-sung",
         Lang::En => "to-fix",
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it
-/// over `path`.
-///
-/// # Errors
-/// When writing or renaming fails; the temporary file is removed.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
 }

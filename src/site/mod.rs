@@ -42,7 +42,7 @@ pub enum LinkPriority {
 }
 
 /// Counters of one site's crawl.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CrawlStats {
     /// Requests for pages (the start page included).
     pub pages_fetched: usize,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod detection;
+mod durability;
 mod fixtures;
 mod golden;
 mod history;

@@ -175,12 +175,13 @@ async fn semicolon_csv_for_vietnamese_excel_and_run_json_the_same_in_both_langua
 }
 
 /// Drops what differs between two runs of the same sites: timestamps,
-/// durations, ports, the soft-404 probe's nonce, and the changes (the second
+/// run numbers, durations, ports, the soft-404 probe's nonce, and the changes (the second
 /// run has a previous one).
 fn redact_run(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             map.remove("started_at");
+            map.remove("run_id");
             map.remove("duration_seconds");
             map.remove("changes");
             for v in map.values_mut() {
