@@ -30,7 +30,8 @@ Exit codes:
   0  done (every site has a row, whatever its outcome)
   1  a site scored under --fail-under
   2  bad input: targets file, checklist or option (nothing is written)
-  3  internal failure (for example the output folder cannot be written)
+  3  the tool or the system failed (a full disk, say); the run stays in the history
+     and the message gives the `portal-audit report` command that writes its outputs
   4  an item regressed since the previous run (with --fail-on-regression; 1 wins if both)
   130 interrupted (Ctrl-C or SIGTERM); partial results are written and marked incomplete";
 
