@@ -463,3 +463,54 @@ fn lock_path(path: &Path) -> PathBuf {
     name.push(".lock");
     path.with_file_name(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::ReportOptions;
+    use crate::run::{AuditRun, RunChanges};
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            run: AuditRun {
+                started_at: "2026-12-06T03:00:00Z".to_owned(),
+                interrupted: false,
+                as_of: jiff::civil::date(2026, 11, 28),
+                sites: Vec::new(),
+                duration: std::time::Duration::from_secs(1),
+            },
+            changes: RunChanges::default(),
+            report: ReportOptions::default(),
+        }
+    }
+
+    #[test]
+    fn a_run_counts_once_its_folder_holds_it_even_if_killed_before_saying_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, out) = (dir.path().join("h.sqlite"), dir.path().join("out"));
+        std::fs::create_dir(&out).unwrap();
+        let mut history = History::open(&path).unwrap();
+        let first = history.record(&snapshot(), &out).unwrap();
+        history.set_outputs(first, Outputs::Written).unwrap();
+        // Killed after recording, before the swap: not published.
+        let second = history.record(&snapshot(), &out).unwrap();
+        drop(history);
+        let reader = History::open_read_only(&path).unwrap();
+        assert_eq!(reader.runs().unwrap().len(), 1);
+        assert_eq!(reader.unpublished().unwrap()[0].id, second);
+        // Killed after the swap, before marking it: published.
+        std::fs::write(out.join("run.json"), format!("{{\"run_id\": {second}}}")).unwrap();
+        let reader = History::open_read_only(&path).unwrap();
+        assert_eq!(reader.runs().unwrap().last().unwrap().id, second);
+        assert!(reader.unpublished().unwrap().is_empty());
+        assert_eq!(
+            reader.snapshot(second).unwrap().unwrap().run.started_at,
+            "2026-12-06T03:00:00Z"
+        );
+        // A writer settles it for good.
+        drop(History::open(&path).unwrap());
+        std::fs::remove_file(out.join("run.json")).unwrap();
+        let reader = History::open_read_only(&path).unwrap();
+        assert_eq!(reader.runs().unwrap().len(), 2);
+    }
+}
