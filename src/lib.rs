@@ -54,5 +54,6 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod score;
+pub mod shard;
 pub mod site;
 pub mod target;
