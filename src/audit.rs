@@ -191,18 +191,26 @@ fn failed_result(
 ) -> SiteResult {
     let Assignment { target, checklist } = assignment;
     let findings = unknown_findings(&checklist, target.kind, as_of, &failure);
+    let (final_url, note) = match failure.left_site.as_deref() {
+        // The row says where the start URL led, and why that was not audited.
+        Some(left) => (Some(left.to.clone()), Note::LeftSite(left.clone())),
+        None => (
+            None,
+            Note::NotAudited {
+                kind: failure.kind,
+                detail: failure.detail.clone(),
+            },
+        ),
+    };
     SiteResult {
         checklist: format!("{}@{}", checklist.id, checklist.version),
         ruleset: checklist.rulesets_on(as_of),
-        final_url: None,
+        final_url,
         crawl: CrawlStats::default(),
         pages_crawled: 0,
         score: score(&findings),
         findings,
-        notes: vec![Note::NotAudited {
-            kind: failure.kind,
-            detail: failure.detail.clone(),
-        }],
+        notes: vec![note],
         status: SiteStatus::Failed(failure),
         duration,
         target,
