@@ -42,6 +42,22 @@ struct SiteJson<'a> {
 /// # Errors
 /// Only if serialisation fails.
 pub fn run_json(run: &AuditRun, changes: &[Change]) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    write_run_json(run, changes, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Writes `run` and its `changes` as pretty JSON to `out` as it goes: with
+/// every finding of thousands of sites, the document is the largest output
+/// (28 KB per unreachable site), too large to build in memory first.
+///
+/// # Errors
+/// When serialisation or writing fails.
+pub fn write_run_json(
+    run: &AuditRun,
+    changes: &[Change],
+    mut out: impl std::io::Write,
+) -> anyhow::Result<()> {
     let doc = RunJson {
         tool: "portal-audit",
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -78,7 +94,7 @@ pub fn run_json(run: &AuditRun, changes: &[Change]) -> anyhow::Result<Vec<u8>> {
             .collect(),
         changes,
     };
-    let mut bytes = serde_json::to_vec_pretty(&doc)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")?;
+    Ok(())
 }

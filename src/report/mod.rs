@@ -1,6 +1,6 @@
 //! Writes the run to files leaders open: CSV scorecards, the matrix,
 //! `run.json` and `report.html`. Reports read the run's values only. Every file is
-//! built in memory, written to a temporary name and renamed into place, so a
+//! written to a temporary name and renamed into place, so a
 //! reader never sees half a file and a failed run never clobbers the last
 //! good one.
 
@@ -21,11 +21,11 @@ use crate::run::{AuditRun, RunChanges};
 
 pub use self::csv::{
     changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv,
-    short_title, status_code,
+    short_title, status_code, write_findings_csv,
 };
 pub use self::evidence::{evidence_for, evidence_text};
 pub use self::html::{fix_list_name, render_fix_list, render_html};
-pub use self::json::run_json;
+pub use self::json::{run_json, write_run_json};
 pub use self::xlsx::{workbook, workbook_name};
 
 /// The language of the report's own words (titles, headings, labels). Data
@@ -99,8 +99,10 @@ pub struct WrittenReports {
     pub fix_lists: usize,
 }
 
-/// Writes all reports into `out`, creating it if needed. Every file is
-/// built in memory first, then written under a temporary name and renamed.
+/// Writes all reports into `out`, creating it if needed. Each file is
+/// written under a temporary name and renamed; each is written as soon as it
+/// is made, and `run.json` as it is serialised, so that only one is ever in
+/// memory (with 10,000 sites they weigh hundreds of megabytes together).
 ///
 /// # Errors
 /// When the folder or a file cannot be written.
@@ -110,45 +112,60 @@ pub fn write_reports(
     options: ReportOptions,
 ) -> anyhow::Result<WrittenReports> {
     let run = input.run;
-    let files: Vec<(String, Vec<u8>)> = vec![
-        ("scorecard.csv".into(), scorecard_csv(input, options)?),
-        ("findings.csv".into(), findings_csv(run, options)?),
-        ("missing.csv".into(), missing_csv(run, options)?),
-        ("changes.csv".into(), changes_csv(input, options)?),
-        ("matrix.csv".into(), matrix_csv(run, options)?),
-        ("run.json".into(), run_json(run, &input.changes.items)?),
-        (
-            "report.html".into(),
-            render_html(run, &input.changes.items, options.lang).into_bytes(),
-        ),
-        (
-            workbook_name(options.lang).into(),
-            workbook(input, options.lang)?,
-        ),
-    ];
     let folder = fix_list_folder(options.lang);
-    let fix_lists = run.sites.iter().map(|site| {
-        (
-            format!("{folder}/{}", fix_list_name(&site.target.id)),
-            render_fix_list(run, site, options.lang).into_bytes(),
-        )
-    });
-    let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(fix_lists).collect();
     std::fs::create_dir_all(out.join(folder))
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
-    let mut written = Vec::new();
-    for (name, bytes) in &files {
-        let path = out.join(name);
-        write_atomically(&path, bytes)?;
-        if !name.starts_with(folder) {
-            written.push(path);
-        }
+    let mut files = OutFiles {
+        out,
+        written: Vec::new(),
+    };
+    files.write("scorecard.csv", &scorecard_csv(input, options)?)?;
+    files.stream("findings.csv", |file| {
+        write_findings_csv(run, options, file)
+    })?;
+    files.write("missing.csv", &missing_csv(run, options)?)?;
+    files.write("changes.csv", &changes_csv(input, options)?)?;
+    files.write("matrix.csv", &matrix_csv(run, options)?)?;
+    files.stream("run.json", |file| {
+        write_run_json(run, &input.changes.items, file)
+    })?;
+    files.write(
+        "report.html",
+        render_html(run, &input.changes.items, options.lang).as_bytes(),
+    )?;
+    files.write(workbook_name(options.lang), &workbook(input, options.lang)?)?;
+    for site in &run.sites {
+        let path = out.join(folder).join(fix_list_name(&site.target.id));
+        write_atomically(&path, render_fix_list(run, site, options.lang).as_bytes())?;
     }
     Ok(WrittenReports {
-        files: written,
+        files: files.written,
         fix_list_folder: out.join(folder),
         fix_lists: run.sites.len(),
     })
+}
+
+/// The main output files, written one by one as they are made.
+struct OutFiles<'a> {
+    out: &'a Path,
+    written: Vec<PathBuf>,
+}
+
+impl OutFiles<'_> {
+    fn write(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.stream(name, |file| Ok(file.write_all(bytes)?))
+    }
+
+    fn stream(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut Buffered) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let path = self.out.join(name);
+        write_atomically_with(&path, fill)?;
+        self.written.push(path);
+        Ok(())
+    }
 }
 
 /// The folder of the per-agency fix lists: `can-bo-sung` ("to add"), or
@@ -167,17 +184,36 @@ pub fn fix_list_folder(lang: Lang) -> &'static str {
 /// # Errors
 /// When writing or renaming fails; the temporary file is removed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomically_with(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// A report file being written.
+pub type Buffered = std::io::BufWriter<std::fs::File>;
+
+/// Like [`write_atomically`], with the content written by `fill` into a
+/// buffered file rather than held in memory first.
+///
+/// # Errors
+/// When `fill`, writing or renaming fails; the temporary file is removed.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut Buffered) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("report");
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
+    let result = (|| -> anyhow::Result<()> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&temp)?);
+        fill(&mut file)?;
+        let file = file
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         file.sync_all()?;
-        std::fs::rename(&temp, path)
+        std::fs::rename(&temp, path)?;
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
