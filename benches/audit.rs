@@ -563,6 +563,7 @@ async fn bench(o: Options) {
         concurrency: 256,
         site_budget: Duration::from_secs(3600),
         min_interval: Duration::ZERO,
+        follow_start_redirects: false,
     };
     // The same audit `runs` times; the median of each figure is reported,
     // with its range, because a shared machine's speed drifts by ±10%.

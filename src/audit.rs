@@ -46,23 +46,34 @@ pub async fn run_audit(
     let started_at = jiff::Timestamp::now()
         .round(jiff::Unit::Second)
         .map_or_else(|_| String::new(), |t| t.to_string());
+    // A site in flight holds its crawl state and at least one request slot:
+    // more sites in flight than request slots would only wait, and cost
+    // memory (a task per target up front made 10,000 unreachable targets
+    // peak at 877 MB).
+    let sites_in_flight = crawl.concurrency.max(1);
     let crawler = Crawler::new(crawl, cancel.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let parsing = Arc::new(ParsePool::new(cores)?);
-    let mut tasks = JoinSet::new();
-    for (index, assignment) in assignments.iter().cloned().enumerate() {
-        let crawler = crawler.clone();
-        let progress = progress.clone();
-        let parsing = Arc::clone(&parsing);
-        tasks.spawn(async move {
-            let label = assignment.target.id.clone();
-            let result = audit_site(assignment, &crawler, as_of, &progress, parsing).await;
-            progress.site_done(&label);
-            (index, result)
-        });
-    }
     let mut results: Vec<Option<SiteResult>> = vec![None; assignments.len()];
-    while let Some(joined) = tasks.join_next().await {
+    let mut waiting = assignments.iter().enumerate();
+    let mut tasks = JoinSet::new();
+    loop {
+        while tasks.len() < sites_in_flight {
+            let Some((index, assignment)) = waiting.next() else {
+                break;
+            };
+            let (assignment, crawler) = (assignment.clone(), crawler.clone());
+            let (progress, parsing) = (progress.clone(), Arc::clone(&parsing));
+            tasks.spawn(async move {
+                let label = assignment.target.id.clone();
+                let result = audit_site(assignment, &crawler, as_of, &progress, parsing).await;
+                progress.site_done(&label);
+                (index, result)
+            });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         match joined {
             Ok((index, result)) => results[index] = Some(result),
             // A bug must not cost the other sites their results: the site
@@ -72,12 +83,12 @@ pub async fn run_audit(
     }
     let sites = results
         .into_iter()
-        .zip(&assignments)
+        .zip(assignments)
         .map(|(result, assignment)| {
             result.unwrap_or_else(|| {
                 let failure =
                     FetchFailure::new(FailureKind::Internal, "the audit of this site panicked");
-                failed_result(assignment.clone(), as_of, failure, Duration::ZERO)
+                failed_result(assignment, as_of, failure, Duration::ZERO)
             })
         })
         .collect();
@@ -191,18 +202,26 @@ fn failed_result(
 ) -> SiteResult {
     let Assignment { target, checklist } = assignment;
     let findings = unknown_findings(&checklist, target.kind, as_of, &failure);
+    let (final_url, note) = match failure.left_site.as_deref() {
+        // The row says where the start URL led, and why that was not audited.
+        Some(left) => (Some(left.to.clone()), Note::LeftSite(left.clone())),
+        None => (
+            None,
+            Note::NotAudited {
+                kind: failure.kind,
+                detail: failure.detail.clone(),
+            },
+        ),
+    };
     SiteResult {
         checklist: format!("{}@{}", checklist.id, checklist.version),
         ruleset: checklist.rulesets_on(as_of),
-        final_url: None,
+        final_url,
         crawl: CrawlStats::default(),
         pages_crawled: 0,
         score: score(&findings),
         findings,
-        notes: vec![Note::NotAudited {
-            kind: failure.kind,
-            detail: failure.detail.clone(),
-        }],
+        notes: vec![note],
         status: SiteStatus::Failed(failure),
         duration,
         target,

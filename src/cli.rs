@@ -140,6 +140,11 @@ pub struct RunOptions {
     /// Extra tries after a transient failure (reset, timeout, 5xx, 429).
     #[arg(long, default_value_t = DEFAULT_RETRIES, value_name = "N")]
     pub retries: usize,
+    /// Follow a start URL's redirect to another site and audit that site.
+    /// Without it, only the `www.` twin and the upgrade to https are
+    /// followed; a redirect elsewhere ends the site as redirect_out_of_scope.
+    #[arg(long)]
+    pub follow_start_redirects: bool,
     /// Go on past invalid TLS certificates (the https item still reports them).
     #[arg(long)]
     pub insecure: bool,

@@ -178,7 +178,7 @@ impl FailureKind {
             }
             FailureKind::RedirectLoop => "The address redirects in a loop: fix the redirect rules.",
             FailureKind::RedirectOutOfScope => {
-                "The address redirects to another site: link to the final address directly."
+                "The address redirects out of the site: check the address in the targets file, or audit with --follow-start-redirects."
             }
             FailureKind::RateLimited => {
                 "The server refuses requests as too many (HTTP 429): allow a polite crawler a few requests per second."
@@ -244,6 +244,19 @@ pub struct FetchFailure {
     pub detail: String,
     /// How long the server asked us to wait (Retry-After), if it did.
     pub retry_after: Option<std::time::Duration>,
+    /// Where the start page redirected, when that redirect left the site
+    /// and ended its audit (boxed: nearly every failure has none).
+    pub left_site: Option<Box<LeftSite>>,
+}
+
+/// A start page's redirect out of the site, which was not followed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftSite {
+    /// Where it led.
+    pub to: Url,
+    /// The registrable domain the start URL and `to` share, when they do
+    /// (a department's address sent into its province's portal).
+    pub shared_domain: Option<String>,
 }
 
 impl FetchFailure {
@@ -254,6 +267,7 @@ impl FetchFailure {
             status: None,
             detail: detail.into(),
             retry_after: None,
+            left_site: None,
         }
     }
 
@@ -264,6 +278,7 @@ impl FetchFailure {
             status: Some(status),
             detail: detail.into(),
             retry_after: None,
+            left_site: None,
         }
     }
 }

@@ -92,6 +92,9 @@ pub enum Note {
         /// Left.
         left: usize,
     },
+    /// The start URL redirected out of the site, so the site was not
+    /// audited (without `--follow-start-redirects`).
+    LeftSite(crate::page::LeftSite),
     /// The site could not be audited; the detail is the library's own words.
     NotAudited {
         /// What went wrong.

@@ -288,6 +288,7 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
         concurrency: options.concurrency,
         site_budget: Duration::from_secs(options.site_budget),
         min_interval: Duration::from_millis(options.delay_ms),
+        follow_start_redirects: options.follow_start_redirects,
     }
 }
 

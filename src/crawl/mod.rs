@@ -30,8 +30,8 @@ use self::politeness::{Pace, Permit};
 use self::probes::{has_ipv6, is_private_address};
 use self::site_crawl::Opened;
 
-use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
-use crate::site::{Scope, SiteFacts, normalize, url_key};
+use crate::page::{FailureKind, FetchFailure, LeftSite, Page, PageOutcome};
+use crate::site::{RedirectReach, Scope, SiteFacts, normalize, redirect_reach, url_key};
 
 /// Default cap on pages fetched per site.
 pub const DEFAULT_MAX_PAGES: usize = 200;
@@ -74,6 +74,9 @@ pub struct CrawlConfig {
     pub site_budget: Duration,
     /// Smallest gap between two requests to one site.
     pub min_interval: Duration,
+    /// Follow a start page's redirect to another site (and audit that site)
+    /// instead of ending the audit with `redirect_out_of_scope`.
+    pub follow_start_redirects: bool,
 }
 
 /// Opens sites for crawling; shares one HTTP client and connection budget.
@@ -188,19 +191,26 @@ impl Crawler {
         }))
     }
 
-    /// Reads robots.txt and fetches the start page. Its redirects may lead
-    /// anywhere public (they fix the site's scope), but not from a public
-    /// site into a private network, and not where the start host's robots.txt
-    /// disallows. If they lead to another origin, that origin's robots.txt
-    /// is read too and must allow the page.
+    /// Reads robots.txt and fetches the start page. Its redirects stay on
+    /// the site (the `www.` twin, the upgrade to https) unless
+    /// `--follow-start-redirects` lets them go anywhere public, which then
+    /// fixes the site's scope; never from a public site into a private
+    /// network, nor where the start host's robots.txt disallows. Each hop
+    /// is judged before it is requested, so an out-of-scope host gets no
+    /// request at all. If they lead to another origin, that origin's
+    /// robots.txt is read too and must allow the page.
     async fn fetch_start(&self, start: &Url) -> Result<StartPage, FetchFailure> {
         let robots = Arc::new(self.read_robots(start, &Scope::of(start)).await?);
         let start_origin = start.origin();
         let start_is_private = is_private_address(start);
         let start_robots = Arc::clone(&robots);
+        let follow_anywhere = self.config.follow_start_redirects;
         let fetched = self
             .fetcher
             .fetch(start, Expect::Html, &move |u: &Url| {
+                if !follow_anywhere {
+                    stays_on_site(start, u)?;
+                }
                 if is_private_address(u) && !start_is_private {
                     // A public site must not send us into a private network.
                     Err(FetchFailure::new(
@@ -248,6 +258,28 @@ impl Crawler {
             },
         })
     }
+}
+
+/// Whether a start redirect to `to` stays on the site of `start`; if not,
+/// the failure that ends the site's audit, saying where it led.
+fn stays_on_site(start: &Url, to: &Url) -> Result<(), FetchFailure> {
+    let shared_domain = match redirect_reach(start, to) {
+        RedirectReach::SameSite => return Ok(()),
+        RedirectReach::SameDomain(domain) => Some(domain),
+        RedirectReach::OtherSite => None,
+    };
+    let detail = match &shared_domain {
+        Some(domain) => format!(
+            "the start URL redirects to {to}, another address under the same registrable domain {domain}: check the URL in the targets file, or pass --follow-start-redirects"
+        ),
+        None => format!("the start URL redirects to {to}, which leaves the site"),
+    };
+    let mut failure = FetchFailure::new(FailureKind::RedirectOutOfScope, detail);
+    failure.left_site = Some(Box::new(LeftSite {
+        to: to.clone(),
+        shared_domain,
+    }));
+    Err(failure)
 }
 
 /// The start page, fetched: where it led, the robots.txt that rules there,

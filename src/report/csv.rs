@@ -3,6 +3,7 @@
 //! spreadsheet would run as a formula neutralised.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use serde::{Serialize, Serializer};
 
@@ -129,18 +130,22 @@ fn header_of<T: Serialize + Default>() -> anyhow::Result<csv::StringRecord> {
 /// A CSV writer into memory, with the BOM if asked for. Headers are written
 /// by the callers, so that a file with no rows still has one.
 fn writer(options: ReportOptions) -> csv::Writer<Vec<u8>> {
-    let mut buffer = Vec::new();
+    writer_into(Vec::new(), options).expect("writing to memory cannot fail")
+}
+
+/// A CSV writer into `out`, with the BOM if asked for.
+fn writer_into<W: Write>(mut out: W, options: ReportOptions) -> std::io::Result<csv::Writer<W>> {
     if options.bom {
-        buffer.extend_from_slice(b"\xEF\xBB\xBF");
+        out.write_all(b"\xEF\xBB\xBF")?;
     }
-    csv::WriterBuilder::new()
+    Ok(csv::WriterBuilder::new()
         .has_headers(false)
         .delimiter(options.delimiter)
-        .from_writer(buffer)
+        .from_writer(out))
 }
 
 /// Writes a row of plain cells (a header, a matrix row), neutralised.
-fn write_cells<I, S>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> csv::Result<()>
+fn write_cells<W: Write, I, S>(w: &mut csv::Writer<W>, cells: I) -> csv::Result<()>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -152,7 +157,7 @@ where
     )
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+fn finish<W: Write>(w: csv::Writer<W>) -> anyhow::Result<W> {
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot finish CSV: {e}"))
 }
@@ -329,12 +334,13 @@ fn finding_row<'a>(
     }
 }
 
-fn findings_where(
+fn findings_where<W: Write>(
+    out: W,
     run: &AuditRun,
     options: ReportOptions,
     keep: impl Fn(&Finding) -> bool,
-) -> anyhow::Result<Vec<u8>> {
-    let mut w = writer(options);
+) -> anyhow::Result<W> {
+    let mut w = writer_into(out, options)?;
     let header = header_of::<FindingRow>()?;
     write_cells(&mut w, header.iter().map(|h| header_word(h, options.lang)))?;
     for site in &run.sites {
@@ -350,7 +356,21 @@ fn findings_where(
 /// # Errors
 /// Only if the CSV writer fails in memory.
 pub fn findings_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    findings_where(run, options, |_| true)
+    findings_where(Vec::new(), run, options, |_| true)
+}
+
+/// `findings.csv` written to `out` as it goes: a row per site and item is
+/// the largest CSV (13 KB per unreachable site), too large to build first.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_findings_csv(
+    run: &AuditRun,
+    options: ReportOptions,
+    out: impl Write,
+) -> anyhow::Result<()> {
+    findings_where(out, run, options, |_| true)?;
+    Ok(())
 }
 
 /// `missing.csv`: only the rows that need action (missing, placeholder,
@@ -359,7 +379,7 @@ pub fn findings_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Ve
 /// # Errors
 /// Only if the CSV writer fails in memory.
 pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    findings_where(run, options, |f| f.to_fix())
+    findings_where(Vec::new(), run, options, |f| f.to_fix())
 }
 
 /// `changes.csv`: one row per item whose status changed since the previous

@@ -4,7 +4,7 @@
 //! complete set or the new one, never a mix. What a killed run left behind
 //! is cleaned up by the next one.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -217,23 +217,34 @@ impl OutputFolder {
     }
 }
 
-/// Writes `bytes` to `path` and syncs it. Under the test hook
-/// `PORTAL_AUDIT_TEST_DISK_BYTES`, fails like a full disk once that many
-/// bytes have been written by this process; under
-/// `PORTAL_AUDIT_TEST_WRITE_PAUSE_MS`, pauses after each file.
+/// Writes `bytes` to `path` and syncs it (see [`stream_file`] for the
+/// test hooks).
 ///
 /// # Errors
 /// When the file cannot be written.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(path)?;
-        match fault_budget(bytes.len()) {
-            Some(room) => {
-                file.write_all(&bytes[..room])?;
-                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
-            }
-            None => file.write_all(bytes)?,
-        }
+    stream_file(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// Writes the file `path` with `fill`, buffered, and syncs it. Under the
+/// test hook `PORTAL_AUDIT_TEST_DISK_BYTES`, fails like a full disk once
+/// that many bytes have been written by this process; under
+/// `PORTAL_AUDIT_TEST_WRITE_PAUSE_MS`, pauses after each file.
+///
+/// # Errors
+/// When `fill` fails or the file cannot be written.
+pub fn stream_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<()> {
+        let file = std::fs::File::create(path)?;
+        let mut buffered = std::io::BufWriter::new(BudgetedFile { file });
+        fill(&mut buffered)?;
+        let file = buffered
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .file;
         file.sync_all()?;
         if let Some(ms) = std::env::var(PAUSE_ENV).ok().and_then(|v| v.parse().ok()) {
             std::thread::sleep(std::time::Duration::from_millis(ms));
@@ -241,6 +252,26 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         Ok(())
     })();
     result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A file that, under the full-disk test hook, stops taking bytes once the
+/// process has written its budget.
+struct BudgetedFile {
+    file: std::fs::File,
+}
+
+impl Write for BudgetedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match fault_budget(buf.len()) {
+            Some(0) => Err(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            Some(room) => self.file.write(&buf[..room]),
+            None => self.file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// With the test hook set, how much of `len` more bytes still fits when it

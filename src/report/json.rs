@@ -48,6 +48,24 @@ pub fn run_json(
     run_id: Option<i64>,
     changes: &[Change],
 ) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    write_run_json(run, run_id, changes, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Writes `run` (number `run_id` in the history) and its `changes` as
+/// pretty JSON to `out` as it goes: with every finding of thousands of
+/// sites, the document is the largest output (28 KB per unreachable site),
+/// too large to build in memory first.
+///
+/// # Errors
+/// When serialisation or writing fails.
+pub fn write_run_json(
+    run: &AuditRun,
+    run_id: Option<i64>,
+    changes: &[Change],
+    mut out: impl std::io::Write,
+) -> anyhow::Result<()> {
     let doc = RunJson {
         tool: "portal-audit",
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -85,7 +103,7 @@ pub fn run_json(
             .collect(),
         changes,
     };
-    let mut bytes = serde_json::to_vec_pretty(&doc)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")?;
+    Ok(())
 }

@@ -21,12 +21,12 @@ use crate::run::{AuditRun, RunChanges};
 
 pub use self::csv::{
     changes_csv, findings_csv, matrix_csv, missing_csv, neutralize_cell, scorecard_csv,
-    short_title, status_code,
+    short_title, status_code, write_findings_csv,
 };
 pub use self::evidence::{evidence_for, evidence_text};
 pub use self::folder::{OutputFolder, check_out};
 pub use self::html::{fix_list_name, render_fix_list, render_html};
-pub use self::json::run_json;
+pub use self::json::{run_json, write_run_json};
 pub use self::xlsx::{workbook, workbook_name};
 
 /// The language of the report's own words (titles, headings, labels). Data
@@ -114,8 +114,10 @@ pub struct WrittenReports {
 }
 
 /// Writes all reports into the folder `out` (a staging folder: see
-/// [`OutputFolder::replace_with`]). Every file is built in memory first,
-/// then written and synced.
+/// [`OutputFolder::replace_with`]). Each file is written and synced as soon
+/// as it is made, and `findings.csv` and `run.json` as they are serialised,
+/// so that only one is ever in memory (with 10,000 sites they weigh hundreds
+/// of megabytes together).
 ///
 /// # Errors
 /// When the folder or a file cannot be written.
@@ -125,47 +127,62 @@ pub fn write_reports(
     options: ReportOptions,
 ) -> anyhow::Result<WrittenReports> {
     let run = input.run;
-    let files: Vec<(String, Vec<u8>)> = vec![
-        ("scorecard.csv".into(), scorecard_csv(input, options)?),
-        ("findings.csv".into(), findings_csv(run, options)?),
-        ("missing.csv".into(), missing_csv(run, options)?),
-        ("changes.csv".into(), changes_csv(input, options)?),
-        ("matrix.csv".into(), matrix_csv(run, options)?),
-        (
-            "run.json".into(),
-            run_json(run, input.run_id, &input.changes.items)?,
-        ),
-        (
-            "report.html".into(),
-            render_html(run, &input.changes.items, options.lang).into_bytes(),
-        ),
-        (
-            workbook_name(options.lang).into(),
-            workbook(input, options.lang)?,
-        ),
-    ];
     let fix_lists_in = fix_list_folder(options.lang);
-    let fix_lists = run.sites.iter().map(|site| {
-        (
-            format!("{fix_lists_in}/{}", fix_list_name(&site.target.id)),
-            render_fix_list(run, site, options.lang).into_bytes(),
-        )
-    });
-    let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(fix_lists).collect();
     std::fs::create_dir_all(out.join(fix_lists_in))
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
-    let mut written = Vec::new();
-    for (name, bytes) in &files {
-        folder::write_file(&out.join(name), bytes)?;
-        if !name.starts_with(fix_lists_in) {
-            written.push(PathBuf::from(name));
-        }
+    let mut files = OutFiles {
+        out,
+        written: Vec::new(),
+    };
+    files.write("scorecard.csv", &scorecard_csv(input, options)?)?;
+    files.stream("findings.csv", |file| {
+        write_findings_csv(run, options, file)
+    })?;
+    files.write("missing.csv", &missing_csv(run, options)?)?;
+    files.write("changes.csv", &changes_csv(input, options)?)?;
+    files.write("matrix.csv", &matrix_csv(run, options)?)?;
+    files.stream("run.json", |file| {
+        write_run_json(run, input.run_id, &input.changes.items, file)
+    })?;
+    files.write(
+        "report.html",
+        render_html(run, &input.changes.items, options.lang).as_bytes(),
+    )?;
+    files.write(workbook_name(options.lang), &workbook(input, options.lang)?)?;
+    for site in &run.sites {
+        let path = out.join(fix_lists_in).join(fix_list_name(&site.target.id));
+        folder::write_file(&path, render_fix_list(run, site, options.lang).as_bytes())?;
     }
     Ok(WrittenReports {
-        files: written,
+        files: files.written,
         fix_list_folder: PathBuf::from(fix_lists_in),
         fix_lists: run.sites.len(),
     })
+}
+
+/// The main output files, written one by one as they are made; their names
+/// are kept, relative to the folder.
+struct OutFiles<'a> {
+    out: &'a Path,
+    written: Vec<PathBuf>,
+}
+
+impl OutFiles<'_> {
+    fn write(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        folder::write_file(&self.out.join(name), bytes)?;
+        self.written.push(PathBuf::from(name));
+        Ok(())
+    }
+
+    fn stream(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        folder::stream_file(&self.out.join(name), fill)?;
+        self.written.push(PathBuf::from(name));
+        Ok(())
+    }
 }
 
 /// The folder of the per-agency fix lists: `can-bo-sung` ("to add"), or

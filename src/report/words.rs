@@ -103,7 +103,7 @@ fn failure_vi(kind: FailureKind) -> (&'static str, &'static str) {
         FailureKind::RedirectLoop => ("Chuyển hướng vòng lặp", "Sửa quy tắc chuyển hướng."),
         FailureKind::RedirectOutOfScope => (
             "Chuyển hướng sang trang khác",
-            "Dùng trực tiếp địa chỉ cuối cùng của cổng.",
+            "Kiểm tra địa chỉ trong danh sách cổng, hoặc rà soát với --follow-start-redirects.",
         ),
         FailureKind::RateLimited => (
             "Máy chủ chặn vì quá nhiều yêu cầu",
@@ -153,6 +153,23 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         (Lang::Vi, Note::OtherLanguage { read, left }) => format!(
             "trang tiếng nước ngoài: đã đọc {read}, bỏ qua {left} (một phần mười giới hạn trang)"
         ),
+        (Lang::En, Note::LeftSite(left)) => match &left.shared_domain {
+            Some(domain) => format!(
+                "the start URL redirects to {}, another address under the same registrable domain {domain}: check the URL in the targets file, or pass --follow-start-redirects",
+                left.to
+            ),
+            None => format!(
+                "the start URL redirects to {}, which leaves the site",
+                left.to
+            ),
+        },
+        (Lang::Vi, Note::LeftSite(left)) => match &left.shared_domain {
+            Some(domain) => format!(
+                "địa chỉ chuyển hướng tới {}, một địa chỉ khác cùng tên miền {domain}: kiểm tra địa chỉ trong danh sách cổng, hoặc rà soát với --follow-start-redirects",
+                left.to
+            ),
+            None => format!("địa chỉ chuyển hướng tới {}, ra ngoài cổng này", left.to),
+        },
         (Lang::En, Note::NotAudited { detail, .. }) => detail.clone(),
         (Lang::Vi, Note::NotAudited { kind, .. }) => failure_vi(*kind).0.to_owned(),
     }

@@ -1,14 +1,16 @@
 //! What a site is, shared by the stages that look at it: its scope (which
 //! URLs belong to it), the one normal form and key a URL takes, how eagerly a
-//! link is followed, and the facts learnt about the site as a whole. Crawl,
+//! link is followed, which start redirects stay on the site, and the facts learnt about the site as a whole. Crawl,
 //! extract and evaluate all use these values; none of them owns them.
 
+mod same_site;
 mod scope;
 
 use std::collections::HashMap;
 
 use url::Url;
 
+pub use same_site::{RedirectReach, redirect_reach, registrable_domain};
 pub use scope::{MAX_URL_CHARS, Scope, looks_like_trap, normalize, shape, url_key};
 
 /// Facts about the site as a whole, learnt while opening it.

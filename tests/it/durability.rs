@@ -293,22 +293,19 @@ async fn killed_twenty_times_while_writing_the_folder_always_holds_one_whole_set
     let _served = served_with_targets(dir.path()).await;
     let out = dir.path().join("out");
     let dates = ["2026-06-30", "2026-11-28"];
-    // How long the write phase lasts here (from the staging folder to the
-    // end), measured by a run left alone, so the kills spread over it.
-    let path = dir.path().to_path_buf();
-    let phase = tokio::task::spawn_blocking(move || {
-        kill_while_writing(&path, dates[1], Duration::from_secs(60))
-    })
-    .await
-    .unwrap();
     let first = run_binary(audit_args("out", dates[0]), dir.path()).await;
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    let phase_ms = u64::try_from(phase.as_millis()).unwrap().max(50) * 5 / 4;
     let mut replaced = 0;
-    for round in 1..=20u64 {
+    for round in 1..=20u32 {
         let old = read_set(&out);
-        // Spread over the write phase and a little past its end.
-        let delay = Duration::from_millis((round * 7 % 20) * phase_ms * 3 / 2 / 20);
+        // Points spread over the write phase by what is on disk, not by
+        // the clock (a loaded machine stretches it): after 0 to 10 of the
+        // set's 11 files, and after the swap.
+        let point = match round {
+            1..=11 => KillPoint::AfterFiles(usize::try_from(round - 1).unwrap()),
+            12..=14 => KillPoint::AfterSwap,
+            _ => KillPoint::AfterFiles(usize::try_from(round - 14).unwrap() * 2 - 1),
+        };
         let path = dir.path().to_path_buf();
         // The other date than the folder's, so every file of a new set
         // differs from the old one.
@@ -317,12 +314,15 @@ async fn killed_twenty_times_while_writing_the_folder_always_holds_one_whole_set
         } else {
             dates[0]
         };
-        tokio::task::spawn_blocking(move || kill_while_writing(&path, date, delay))
+        tokio::task::spawn_blocking(move || kill_while_writing(&path, date, point))
             .await
             .unwrap();
-        if assert_one_complete_set(&out, &old) {
-            replaced += 1;
-        }
+        let new = assert_one_complete_set(&out, &old);
+        eprintln!(
+            "round {round}: killed {point:?}, folder holds the {} set",
+            if new { "new" } else { "old" }
+        );
+        replaced += usize::from(new);
         assert_eq!(
             published_run(&dir.path().join("h.sqlite")),
             run_id_of(&out),
@@ -340,10 +340,28 @@ async fn killed_twenty_times_while_writing_the_folder_always_holds_one_whole_set
     );
 }
 
-/// Starts an audit that pauses after each file it writes, waits for its
-/// staging folder, then kills it with SIGKILL after `delay` (unless it
-/// ended first). Returns how long it lived after the staging folder came.
-fn kill_while_writing(dir: &Path, as_of: &str, delay: Duration) -> Duration {
+/// Where in the write phase a kill lands.
+#[derive(Debug, Clone, Copy)]
+enum KillPoint {
+    /// Once this many files of the new set are in the staging folder.
+    AfterFiles(usize),
+    /// Once the folder holds the new run (swapped in), before the process
+    /// has ended or said so to the history.
+    AfterSwap,
+}
+
+fn files_in(dir: &Path) -> Option<usize> {
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).ok()? {
+        let path = entry.ok()?.path();
+        count += if path.is_dir() { files_in(&path)? } else { 1 };
+    }
+    Some(count)
+}
+
+/// Starts an audit that pauses after each file it writes and kills it
+/// with SIGKILL at `point` (unless it ended first).
+fn kill_while_writing(dir: &Path, as_of: &str, point: KillPoint) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_portal-audit"))
         .args(audit_args("out", as_of))
         .current_dir(dir)
@@ -353,18 +371,23 @@ fn kill_while_writing(dir: &Path, as_of: &str, delay: Duration) -> Duration {
         .spawn()
         .unwrap();
     let staging: PathBuf = dir.join(".out.staging");
+    let old_run = run_id_of(&dir.join("out"));
     let started = Instant::now();
-    while !staging.exists() && started.elapsed() < Duration::from_secs(60) {
-        if child.try_wait().unwrap().is_some() {
+    // A staging folder a killed run left counts only once this run has
+    // cleaned it away.
+    let mut cleaned = false;
+    while started.elapsed() < Duration::from_secs(120) && child.try_wait().unwrap().is_none() {
+        let files = files_in(&staging);
+        cleaned |= files.is_none();
+        let reached = match point {
+            KillPoint::AfterFiles(n) => cleaned && files.is_some_and(|f| f >= n),
+            KillPoint::AfterSwap => run_id_of(&dir.join("out")) != old_run,
+        };
+        if reached {
             break;
         }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let staged = Instant::now();
-    while staged.elapsed() < delay && child.try_wait().unwrap().is_none() {
         std::thread::sleep(Duration::from_millis(1));
     }
     let _ = child.kill();
     let _ = child.wait();
-    staged.elapsed()
 }

@@ -1,5 +1,5 @@
 //! An in-process hostile web server for the crawler's robustness tests: one
-//! listener per hazard on 127.0.0.1, speaking raw HTTP/1.1 so it can misbehave
+//! listener per hazard on 127.0.0.1 (or another loopback address), speaking raw HTTP/1.1 so it can misbehave
 //! in ways a well-mannered framework would not allow. It logs every request
 //! line so tests can assert what the crawler did and did not ask for.
 
@@ -47,11 +47,15 @@ pub enum Hazard {
     /// `/` redirects to `/tin-tức` with raw UTF-8 in the Location header,
     /// as some Vietnamese servers do.
     Utf8Redirect,
+    /// `/` answers 302 to this URL (a start URL that leads elsewhere).
+    RedirectTo(String),
 }
 
 /// A running hostile site.
 pub struct HostileSite {
-    /// Its port on 127.0.0.1.
+    /// Its loopback address.
+    pub ip: &'static str,
+    /// Its port there.
     pub port: u16,
     requests: Arc<Mutex<Vec<String>>>,
     task: JoinHandle<()>,
@@ -60,7 +64,7 @@ pub struct HostileSite {
 impl HostileSite {
     /// `http://127.0.0.1:port/` (or https when served with TLS).
     pub fn url(&self, scheme: &str) -> String {
-        format!("{scheme}://127.0.0.1:{}/", self.port)
+        format!("{scheme}://{}:{}/", self.ip, self.port)
     }
 
     /// Request targets (path and query) received so far.
@@ -77,7 +81,13 @@ impl Drop for HostileSite {
 
 /// Serves `hazard` over plain HTTP.
 pub async fn serve(hazard: Hazard) -> HostileSite {
-    serve_with(hazard, None).await
+    serve_with(hazard, None, "127.0.0.1").await
+}
+
+/// Serves `hazard` over plain HTTP on another loopback address (Linux
+/// answers on all of 127.0.0.0/8): another host, as far as URLs go.
+pub async fn serve_at(hazard: Hazard, ip: &'static str) -> HostileSite {
+    serve_with(hazard, None, ip).await
 }
 
 /// Serves `hazard` over TLS with a freshly made self-signed certificate.
@@ -96,12 +106,17 @@ pub async fn serve_tls(hazard: Hazard) -> HostileSite {
     serve_with(
         hazard,
         Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        "127.0.0.1",
     )
     .await
 }
 
-async fn serve_with(hazard: Hazard, tls: Option<tokio_rustls::TlsAcceptor>) -> HostileSite {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+async fn serve_with(
+    hazard: Hazard,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    ip: &'static str,
+) -> HostileSite {
+    let listener = TcpListener::bind((ip, 0)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let requests = Arc::new(Mutex::new(Vec::new()));
     let bomb = match hazard {
@@ -138,6 +153,7 @@ async fn serve_with(hazard: Hazard, tls: Option<tokio_rustls::TlsAcceptor>) -> H
         }
     });
     HostileSite {
+        ip,
         port,
         requests,
         task,
@@ -321,6 +337,12 @@ async fn respond<S: AsyncWrite + Unpin>(
             }
         }
         (Hazard::Empty, _) => (200, "text/html", Vec::new(), Vec::new()),
+        (Hazard::RedirectTo(location), "/") => (
+            302,
+            "text/html",
+            Vec::new(),
+            vec![("Location", location.clone())],
+        ),
         (Hazard::Utf8Redirect, "/") => (
             302,
             "text/html",

@@ -12,4 +12,5 @@ mod hostile_server;
 mod html_report;
 mod outputs;
 mod print;
+mod start_redirect;
 mod support;

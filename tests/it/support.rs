@@ -49,6 +49,7 @@ pub fn test_crawl_config() -> CrawlConfig {
         concurrency: portal_audit::crawl::DEFAULT_CONCURRENCY,
         site_budget: Duration::from_secs(60),
         min_interval: Duration::ZERO,
+        follow_start_redirects: false,
     }
 }
 
