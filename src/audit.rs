@@ -42,6 +42,22 @@ pub async fn run_audit(
     progress: &Progress,
     cancel: CancellationToken,
 ) -> anyhow::Result<AuditRun> {
+    run_audit_with(assignments, crawl, as_of, progress, cancel, &mut |_| {}).await
+}
+
+/// [`run_audit`], telling `site_done` each site's result as it finishes
+/// (the journal that lets an interrupted run resume keeps them).
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+pub async fn run_audit_with(
+    assignments: Vec<Assignment>,
+    crawl: CrawlConfig,
+    as_of: Date,
+    progress: &Progress,
+    cancel: CancellationToken,
+    site_done: &mut (dyn FnMut(&SiteResult) + Send),
+) -> anyhow::Result<AuditRun> {
     let started = Instant::now();
     let started_at = jiff::Timestamp::now()
         .round(jiff::Unit::Second)
@@ -75,7 +91,10 @@ pub async fn run_audit(
             break;
         };
         match joined {
-            Ok((index, result)) => results[index] = Some(result),
+            Ok((index, result)) => {
+                site_done(&result);
+                results[index] = Some(result);
+            }
             // A bug must not cost the other sites their results: the site
             // whose task panicked gets a row saying so (filled in below).
             Err(e) => tracing::error!("a site's audit failed inside portal-audit: {e}"),
@@ -98,6 +117,7 @@ pub async fn run_audit(
         sites,
         duration: started.elapsed(),
         interrupted: cancel.is_cancelled(),
+        shard: None,
     })
 }
 

@@ -49,9 +49,39 @@ pub enum Command {
     History(HistoryArgs),
     /// Print the items whose status changed between two runs (CSV).
     Diff(DiffArgs),
+    /// Join the output folders of the shards of one run (`audit --shard K/N`)
+    /// into the outputs of a single run, recorded in the history.
+    Merge(MergeArgs),
     /// Write a recorded run's outputs again (after a full disk, a kill, or
     /// a lost folder), from the history or from a saved-run file.
     Report(ReportArgs),
+}
+
+/// `portal-audit merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folder for the merged outputs (replaced whole, as an audit does).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The history to record the merged run in (default: `history.sqlite`
+    /// beside the output folder).
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+    /// Language of the outputs (default: from the first site's checklist).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    /// CSV field separator: `,` or `;` (for Excel set to Vietnamese).
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub csv_delimiter: u8,
+    /// Do not start CSV files with a byte-order mark.
+    #[arg(long)]
+    pub no_bom: bool,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// The shards' output folders (each holds the `run.json` of one shard).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
 }
 
 /// `portal-audit report`.
@@ -186,6 +216,16 @@ pub struct AuditArgs {
     /// run.json); `{date}` is replaced by the audit date, e.g. `reports/{date}`.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Audit only shard K of N: a stable split of the targets by a hash of
+    /// the site id (the same site always lands in the same shard). Each
+    /// shard writes its own folder; `portal-audit merge` joins them.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Go on with a run that was stopped (Ctrl-C, SIGTERM, a crash, a
+    /// reboot): sites it finished are not crawled again. Give the same
+    /// arguments as the first time.
+    #[arg(long)]
+    pub resume: bool,
     /// Run options.
     #[command(flatten)]
     pub options: RunOptions,

@@ -72,9 +72,32 @@ pub struct SiteResult {
     pub duration: Duration,
 }
 
+impl SiteResult {
+    /// Whether the site's audit ran to its end (an interrupted run stopped
+    /// it, or never started it, otherwise): only these are kept for a
+    /// resume.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        !self.crawl.interrupted
+            && self.status.failure() != Some(crate::page::FailureKind::Interrupted)
+    }
+}
+
+/// The part of a run that one shard did, and every target of the whole
+/// run, so the shards' merge can tell a missing target from a missing
+/// shard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardOfRun {
+    /// Which shard.
+    pub shard: crate::shard::Shard,
+    /// The ids of every target of the whole run, in file order.
+    pub all_targets: Vec<String>,
+}
+
 /// A note on what limited a site's audit, as data: reports word it in the
 /// reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Note {
     /// The page cap stopped the crawl after this many pages.
     PageCap(usize),
@@ -118,6 +141,9 @@ pub struct AuditRun {
     pub sites: Vec<SiteResult>,
     /// Wall time of the run.
     pub duration: Duration,
+    /// When the run is one shard of a larger one (`--shard K/N`).
+    #[serde(default)]
+    pub shard: Option<ShardOfRun>,
 }
 
 /// An item whose status differs from the previous run of the same site.

@@ -33,13 +33,20 @@ impl Shard {
 /// (unlike the standard library's randomly keyed hasher).
 #[must_use]
 pub fn shard_of(id: &str, count: u32) -> u32 {
+    let count = u64::from(count.max(1));
+    u32::try_from(stable_hash(id.bytes()) % count).map_or(1, |s| s + 1)
+}
+
+/// FNV-1a, 64 bits: a hash that is the same on every machine and in every
+/// version, for shards and run keys.
+#[must_use]
+pub fn stable_hash(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in id.bytes() {
+    for byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    let count = u64::from(count.max(1));
-    u32::try_from(hash % count).map_or(1, |s| s + 1)
+    hash
 }
 
 impl FromStr for Shard {

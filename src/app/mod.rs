@@ -2,7 +2,9 @@
 //! network I/O, runs the audit, writes the reports and picks the exit code.
 
 mod inspect;
+mod merge;
 mod outputs;
+mod resume;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -14,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::audit::{Assignment, run_audit};
+use crate::audit::{Assignment, run_audit_with};
 use crate::checklist::{self, Checklist};
 use crate::cli::{AuditArgs, Cli, Command, DemoArgs, RunOptions};
 use crate::crawl::{CrawlConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_REDIRECTS, FetchConfig};
@@ -88,17 +90,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::History(args) => inspect::history_command(&args),
         Command::Diff(args) => inspect::diff_command(&args),
         Command::Report(args) => report_command(&args),
+        Command::Merge(args) => merge::merge_command(&args),
     }
 }
 
 async fn audit(args: AuditArgs) -> anyhow::Result<Exit> {
     let targets = load_targets(&args.targets)?;
+    let (targets, shard) = resume::select_shard(targets, args.shard);
     let base = args.targets.parent().unwrap_or(Path::new("."));
-    let assignments = assign_checklists(targets, &args.options.checklist, base)?;
+    let mut assignments = assign_checklists(targets, &args.options.checklist, base)?;
     check_fail_under(&args.options)?;
     let out = expand_out(&args.out, &args.options);
-    let mut destination = outputs::prepare(&out, &args.options, assignments.len())?;
-    run_and_report(assignments, &mut destination, &args.options).await
+    let mut destination =
+        outputs::prepare(&out, args.options.history.as_deref(), assignments.len())?;
+    let key = resume::run_key(&assignments, &args.options, shard.as_ref());
+    // Decided on every target, before a resume leaves out the done ones.
+    let report = report_options(&args.options, &assignments);
+    let mut continuation = resume::Continuation::begin(
+        &destination.folder,
+        &mut assignments,
+        &key,
+        args.resume,
+        shard,
+    )?;
+    run_and_report(
+        assignments,
+        &mut continuation,
+        &mut destination,
+        &args.options,
+        report,
+    )
+    .await
 }
 
 /// `--out` with `{date}` replaced by the audit date, for scheduled runs.
@@ -113,12 +135,16 @@ fn expand_out(out: &Path, options: &RunOptions) -> PathBuf {
 /// report.
 async fn run_and_report(
     assignments: Vec<Assignment>,
+    continuation: &mut resume::Continuation,
     destination: &mut outputs::Destination,
     options: &RunOptions,
+    report_options: ReportOptions,
 ) -> anyhow::Result<Exit> {
-    let report_options = report_options(options, &assignments);
-    let run = execute(assignments, options, report_options.lang).await?;
+    let run = execute(assignments, continuation, options, report_options.lang).await?;
+    let run = continuation.complete(run);
+    let interrupted = run.interrupted;
     let delivered = outputs::deliver(destination, run, report_options)?;
+    continuation.finish(interrupted);
     conclude(&delivered, destination.folder.path(), options)
 }
 
@@ -134,7 +160,7 @@ async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
     check_fail_under(&args.options)?;
     let out = expand_out(&args.out, &args.options);
     let sites = fixture_server::embedded_sites().len();
-    let mut destination = outputs::prepare(&out, &args.options, sites)?;
+    let mut destination = outputs::prepare(&out, args.options.history.as_deref(), sites)?;
     let mut served = Vec::new();
     for site in fixture_server::embedded_sites() {
         served.push(
@@ -180,7 +206,16 @@ async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
         .map(fixture_server::ServedSite::target)
         .collect();
     let assignments = assign_checklists(targets, &args.options.checklist, Path::new(""))?;
-    run_and_report(assignments, &mut destination, &args.options).await
+    let mut continuation = resume::Continuation::none(&assignments);
+    let report = report_options(&args.options, &assignments);
+    run_and_report(
+        assignments,
+        &mut continuation,
+        &mut destination,
+        &args.options,
+        report,
+    )
+    .await
 }
 
 /// `portal-audit report`: a recorded run's outputs, written again.
@@ -308,18 +343,20 @@ fn report_options(options: &RunOptions, assignments: &[Assignment]) -> ReportOpt
 
 async fn execute(
     assignments: Vec<Assignment>,
+    continuation: &mut resume::Continuation,
     options: &RunOptions,
     lang: Lang,
 ) -> anyhow::Result<AuditRun> {
     let progress = Progress::new(assignments.len(), options.quiet, lang);
     let cancel = CancellationToken::new();
     let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
-    let run = run_audit(
+    let run = run_audit_with(
         assignments,
         crawl_config(options),
         options.as_of(),
         &progress,
         cancel,
+        &mut |site| continuation.site_done(site),
     )
     .await;
     watcher.abort();
@@ -452,6 +489,6 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
 /// Prints what an audit has to say on stdout, if anyone is reading: a
 /// closed stdout (`| head`) must not cost a run its reports or its exit
 /// status, so write errors are ignored here.
-fn say(text: &str) {
+pub(super) fn say(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::RunOptions;
 use crate::error::InputError;
 use crate::history::{History, Outputs, Snapshot};
 use crate::report::{
@@ -45,12 +44,12 @@ pub(super) struct Delivered {
 /// other errors (exit 3) when the system cannot take the outputs.
 pub(super) fn prepare(
     out: &Path,
-    options: &RunOptions,
+    history: Option<&Path>,
     sites: usize,
 ) -> anyhow::Result<Destination> {
     let absolute_out = check_out(out)?;
-    let history_path = match &options.history {
-        Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+    let history_path = match history {
+        Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
         None => absolute_out
             .parent()
             .unwrap_or(Path::new("/"))

@@ -4,6 +4,7 @@
 //! advisory lock beside the database keeps two scheduled runs from writing
 //! to one history at once; readers take no lock and change nothing.
 
+mod journal;
 mod schema;
 mod snapshot;
 
@@ -17,6 +18,7 @@ use crate::finding::Status;
 use crate::lockfile::LockFile;
 use crate::run::{Change, Previous};
 
+pub use journal::{Journal, Resumed, RunKey, digest};
 pub use snapshot::Snapshot;
 
 /// An open history: for writing (held exclusively until dropped) or for
@@ -478,6 +480,7 @@ mod tests {
                 as_of: jiff::civil::date(2026, 11, 28),
                 sites: Vec::new(),
                 duration: std::time::Duration::from_secs(1),
+                shard: None,
             },
             changes: RunChanges::default(),
             report: ReportOptions::default(),

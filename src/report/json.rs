@@ -1,11 +1,20 @@
 //! `run.json`: everything about a run in one machine-readable file, for
 //! scripts and dashboards: tool and checklist versions, rule sets, the audit
-//! date, timings, every site and every finding.
+//! date, timings, every site and every finding. It holds all a run's outputs
+//! are made from, so `portal-audit merge` rebuilds a whole run from its
+//! shards' `run.json` files.
 
-use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
-use crate::run::{AuditRun, Change, SiteStatus};
+use crate::page::FetchFailure;
+use crate::run::{AuditRun, Change, Note, ShardOfRun, SiteResult, SiteStatus};
+use crate::site::CrawlStats;
+use crate::target::{SiteKind, Target};
 
 #[derive(Serialize)]
 struct RunJson<'a> {
@@ -16,6 +25,7 @@ struct RunJson<'a> {
     as_of: String,
     duration_seconds: f64,
     interrupted: bool,
+    shard: Option<&'a ShardOfRun>,
     sites: Vec<SiteJson<'a>>,
     changes: &'a [Change],
 }
@@ -36,6 +46,15 @@ struct SiteJson<'a> {
     score: Option<f64>,
     notes: Vec<String>,
     findings: &'a [Finding],
+    /// The targets file's extra columns, in file order.
+    extra: &'a [(String, String)],
+    /// The targets file's `checklist` column.
+    checklist_column: Option<&'a str>,
+    crawl: &'a CrawlStats,
+    /// `error` as data.
+    failure: Option<&'a FetchFailure>,
+    /// `notes` as data.
+    note_data: &'a [Note],
 }
 
 /// Serialises `run` (number `run_id` in the history) and its `changes` as
@@ -74,6 +93,7 @@ pub fn write_run_json(
         as_of: run.as_of.to_string(),
         duration_seconds: run.duration.as_secs_f64(),
         interrupted: run.interrupted,
+        shard: run.shard.as_ref(),
         sites: run
             .sites
             .iter()
@@ -99,6 +119,14 @@ pub fn write_run_json(
                     .map(|n| super::words::note_text(n, super::Lang::En))
                     .collect(),
                 findings: &s.findings,
+                extra: &s.target.extra,
+                checklist_column: s.target.checklist.as_deref(),
+                crawl: &s.crawl,
+                failure: match &s.status {
+                    SiteStatus::Ok => None,
+                    SiteStatus::Failed(f) => Some(f),
+                },
+                note_data: &s.notes,
             })
             .collect(),
         changes,
@@ -106,4 +134,86 @@ pub fn write_run_json(
     serde_json::to_writer_pretty(&mut out, &doc)?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+/// `run.json` as read back.
+#[derive(Deserialize)]
+struct RunIn {
+    tool: String,
+    started_at: String,
+    as_of: jiff::civil::Date,
+    duration_seconds: f64,
+    interrupted: bool,
+    #[serde(default)]
+    shard: Option<ShardOfRun>,
+    sites: Vec<SiteIn>,
+}
+
+#[derive(Deserialize)]
+struct SiteIn {
+    id: String,
+    name: String,
+    kind: SiteKind,
+    url: url::Url,
+    final_url: Option<url::Url>,
+    checklist: String,
+    ruleset: String,
+    pages_crawled: usize,
+    duration_seconds: f64,
+    findings: Vec<Finding>,
+    extra: Vec<(String, String)>,
+    checklist_column: Option<String>,
+    crawl: CrawlStats,
+    failure: Option<FetchFailure>,
+    note_data: Vec<Note>,
+}
+
+/// Reads a `run.json` written by portal-audit back into the run.
+///
+/// # Errors
+/// When the file cannot be read or is not a portal-audit `run.json` of
+/// this version.
+pub fn read_run_json(path: &Path) -> anyhow::Result<AuditRun> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let run: RunIn = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a run.json of this portal-audit", path.display()))?;
+    anyhow::ensure!(
+        run.tool == "portal-audit",
+        "{} was not written by portal-audit",
+        path.display()
+    );
+    Ok(AuditRun {
+        started_at: run.started_at,
+        interrupted: run.interrupted,
+        as_of: run.as_of,
+        duration: Duration::from_secs_f64(run.duration_seconds.max(0.0)),
+        shard: run.shard,
+        sites: run.sites.into_iter().map(SiteIn::into_result).collect(),
+    })
+}
+
+impl SiteIn {
+    fn into_result(self) -> SiteResult {
+        let score = crate::score::score(&self.findings);
+        SiteResult {
+            target: Target {
+                id: self.id,
+                name: self.name,
+                kind: self.kind,
+                url: self.url,
+                checklist: self.checklist_column,
+                extra: self.extra,
+            },
+            checklist: self.checklist,
+            ruleset: self.ruleset,
+            status: self.failure.map_or(SiteStatus::Ok, SiteStatus::Failed),
+            final_url: self.final_url,
+            crawl: self.crawl,
+            pages_crawled: self.pages_crawled,
+            findings: self.findings,
+            score,
+            notes: self.note_data,
+            duration: Duration::from_secs_f64(self.duration_seconds.max(0.0)),
+        }
+    }
 }

@@ -26,7 +26,7 @@ pub use self::csv::{
 pub use self::evidence::{evidence_for, evidence_text};
 pub use self::folder::{OutputFolder, check_out};
 pub use self::html::{fix_list_name, render_fix_list, render_html};
-pub use self::json::{run_json, write_run_json};
+pub use self::json::{read_run_json, run_json, write_run_json};
 pub use self::xlsx::{workbook, workbook_name};
 
 /// The language of the report's own words (titles, headings, labels). Data

@@ -36,7 +36,7 @@ fn golden_dir() -> PathBuf {
 /// What varies from run to run, replaced by a fixed mark: the fixture
 /// servers' ports, the soft-404 probe's nonce, the run's timestamp and the
 /// durations.
-fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let rules = [
         (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
         (r"portal-audit-probe-[0-9a-f]+", "portal-audit-probe-NONCE"),

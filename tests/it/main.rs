@@ -12,5 +12,6 @@ mod hostile_server;
 mod html_report;
 mod outputs;
 mod print;
+mod shards;
 mod start_redirect;
 mod support;

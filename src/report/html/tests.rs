@@ -60,6 +60,7 @@ fn run(sites: Vec<SiteResult>) -> AuditRun {
         as_of: "2026-11-28".parse().unwrap(),
         sites,
         duration: Duration::ZERO,
+        shard: None,
     }
 }
 

@@ -1,0 +1,214 @@
+//! `portal-audit merge`: the shards of one run (`audit --shard K/N`, run on
+//! a Kubernetes Indexed Job, a CI matrix or machines over ssh) joined into
+//! the outputs of a single run, after checking that they belong together:
+//! one audit date, one version of each checklist and its rule set, every
+//! shard present once, no site counted twice, no target left out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::{Exit, outputs, say};
+use crate::cli::MergeArgs;
+use crate::error::InputError;
+use crate::report::{Lang, ReportOptions, read_run_json};
+use crate::run::AuditRun;
+
+pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
+    let mut shards = Vec::new();
+    for dir in &args.shards {
+        let path = dir.join("run.json");
+        let run = read_run_json(&path).map_err(|e| InputError::in_file(&path, format!("{e:#}")))?;
+        shards.push((path, run));
+    }
+    let run = join(shards)?;
+    let report = ReportOptions {
+        bom: !args.no_bom,
+        lang: args.lang.unwrap_or_else(|| language_of(&run)),
+        delimiter: args.csv_delimiter,
+    };
+    let mut destination = outputs::prepare(&args.out, args.history.as_deref(), run.sites.len())?;
+    let delivered = outputs::deliver(&mut destination, run, report)?;
+    if !args.quiet {
+        let wrote = if report.lang == Lang::Vi {
+            "Đã ghi"
+        } else {
+            "Wrote"
+        };
+        let mut text = String::new();
+        for file in &delivered.written.files {
+            text.push_str(&format!(
+                "{wrote} {}\n",
+                destination.folder.path().join(file).display()
+            ));
+        }
+        say(&text);
+    }
+    Ok(if delivered.snapshot.run.interrupted {
+        Exit::Interrupted
+    } else {
+        Exit::Ok
+    })
+}
+
+/// The shards' runs as one, in the targets file's order.
+///
+/// # Errors
+/// [`InputError`] naming the shard that does not belong, or the targets
+/// no shard holds.
+fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
+    let Some((first_path, first)) = shards.first() else {
+        return Err(InputError::in_file(
+            Path::new("merge"),
+            "give the shards' output folders",
+        ));
+    };
+    let all_targets = first
+        .shard
+        .as_ref()
+        .map(|s| s.all_targets.clone())
+        .ok_or_else(|| {
+            InputError::in_file(
+                first_path,
+                "is not a shard's run (audit it with --shard K/N)",
+            )
+        })?;
+    let mut versions: BTreeMap<String, (String, String, PathBuf)> = BTreeMap::new();
+    let mut seen_shards: HashMap<u32, PathBuf> = HashMap::new();
+    let mut owner: HashMap<String, PathBuf> = HashMap::new();
+    let mut merged = AuditRun {
+        started_at: first.started_at.clone(),
+        interrupted: false,
+        as_of: first.as_of,
+        sites: Vec::new(),
+        duration: std::time::Duration::ZERO,
+        shard: None,
+    };
+    let count = first.shard.as_ref().map_or(0, |s| s.shard.count);
+    let as_of = first.as_of;
+    for (path, run) in shards {
+        check_belongs(&path, &run, as_of, &all_targets, count, &mut seen_shards)?;
+        for site in &run.sites {
+            let (id, version) = site
+                .checklist
+                .split_once('@')
+                .unwrap_or((&site.checklist, ""));
+            let entry = versions
+                .entry(id.to_owned())
+                .or_insert_with(|| (version.to_owned(), site.ruleset.clone(), path.clone()));
+            if entry.0 != version || entry.1 != site.ruleset {
+                return Err(InputError::in_file(
+                    &path,
+                    format!(
+                        "judges `{id}` by version {version} and rule set {}, but {} by version {} and rule set {}: audit every shard with the same checklist",
+                        site.ruleset,
+                        entry.2.display(),
+                        entry.0,
+                        entry.1
+                    ),
+                ));
+            }
+            if let Some(other) = owner.insert(site.target.id.clone(), path.clone()) {
+                return Err(InputError::in_file(
+                    &path,
+                    format!(
+                        "site `{}` is also in {}: a site must be counted once",
+                        site.target.id,
+                        other.display()
+                    ),
+                ));
+            }
+        }
+        merged.started_at = merged.started_at.min(run.started_at.clone());
+        merged.duration = merged.duration.max(run.duration);
+        merged.interrupted |= run.interrupted;
+        merged.sites.extend(run.sites);
+    }
+    let missing: Vec<&String> = all_targets
+        .iter()
+        .filter(|id| !owner.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        let shards_missing: Vec<String> = (1..=count)
+            .filter(|k| !seen_shards.contains_key(k))
+            .map(|k| format!("{k}/{count}"))
+            .collect();
+        return Err(InputError::in_file(
+            Path::new("merge"),
+            format!(
+                "{} target(s) are in no shard: {}{}",
+                missing.len(),
+                missing
+                    .iter()
+                    .take(20)
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if shards_missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (shard(s) {} not given)", shards_missing.join(", "))
+                }
+            ),
+        ));
+    }
+    let position: HashMap<&String, usize> = all_targets
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id, i))
+        .collect();
+    merged
+        .sites
+        .sort_by_key(|s| position.get(&s.target.id).copied().unwrap_or(usize::MAX));
+    Ok(merged)
+}
+
+/// Whether the shard at `path` is another shard of the first shard's run:
+/// the same audit date `as_of`, targets and number of shards, and a shard
+/// not given before.
+fn check_belongs(
+    path: &Path,
+    run: &AuditRun,
+    as_of: jiff::civil::Date,
+    all_targets: &[String],
+    count: u32,
+    seen: &mut HashMap<u32, PathBuf>,
+) -> Result<(), InputError> {
+    let bad = |message: String| Err(InputError::in_file(path, message));
+    let Some(shard) = &run.shard else {
+        return bad("is not a shard's run (audit it with --shard K/N)".to_owned());
+    };
+    if run.as_of != as_of {
+        return bad(format!(
+            "was judged as of {}, the first shard as of {as_of}: every shard needs the same --as-of",
+            run.as_of
+        ));
+    }
+    if shard.shard.count != count || shard.all_targets != all_targets {
+        return bad(format!(
+            "is shard {} of another split or another targets file than the first shard",
+            shard.shard
+        ));
+    }
+    if let Some(other) = seen.insert(shard.shard.index, path.to_path_buf()) {
+        return bad(format!(
+            "is shard {}, as {} is",
+            shard.shard,
+            other.display()
+        ));
+    }
+    Ok(())
+}
+
+/// The outputs' language when none is asked for: that of the first site's
+/// checklist, if it is a built-in one.
+fn language_of(run: &AuditRun) -> Lang {
+    let language = run.sites.first().and_then(|s| {
+        let id = s.checklist.split('@').next().unwrap_or_default();
+        crate::checklist::load(id).ok().and_then(|c| c.language)
+    });
+    if language.as_deref() == Some("en") {
+        Lang::En
+    } else {
+        Lang::Vi
+    }
+}

@@ -1,0 +1,179 @@
+//! The journal of a run in progress: each site's result appended (and
+//! synced) beside the output folder the moment the site is done, so a run
+//! stopped by Ctrl-C, SIGTERM, a crash or a reboot can be resumed with
+//! `--resume` without fetching those sites again. One JSON line per record:
+//! first what the run was started with, then one finished site per line.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+use crate::run::SiteResult;
+
+/// What decides a run's results; a resume must be started with the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunKey {
+    /// The audit date.
+    pub as_of: String,
+    /// Every target (id, kind, URL, checklist), as a digest.
+    pub targets: String,
+    /// How many targets.
+    pub target_count: usize,
+    /// The shard, if any.
+    pub shard: Option<String>,
+    /// Crawl limits that change what is found.
+    pub limits: String,
+}
+
+/// An open journal, appended to as sites finish.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+/// What an earlier, unfinished run left: its start time and finished sites.
+#[derive(Debug, Default)]
+pub struct Resumed {
+    /// When the first attempt started (the run keeps it).
+    pub started_at: Option<String>,
+    /// The sites already done.
+    pub sites: Vec<SiteResult>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    journal: u32,
+    started_at: String,
+    key: RunKey,
+}
+
+impl Journal {
+    /// Starts a new journal at `path` (replacing an old one).
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn start(path: &Path, key: &RunKey, started_at: &str) -> anyhow::Result<Self> {
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut journal = Self {
+            file,
+            path: path.to_path_buf(),
+        };
+        let header = Header {
+            journal: 1,
+            started_at: started_at.to_owned(),
+            key: key.clone(),
+        };
+        journal.append_line(&serde_json::to_vec(&header)?)?;
+        Ok(journal)
+    }
+
+    /// Reads the journal at `path` for `--resume`, checks it was started
+    /// with `key`, and reopens it to append the remaining sites.
+    ///
+    /// # Errors
+    /// [`InputError`] when there is nothing to resume or the arguments
+    /// differ from the first attempt's.
+    pub fn resume(path: &Path, key: &RunKey) -> anyhow::Result<(Self, Resumed)> {
+        let file = File::open(path).map_err(|_| {
+            InputError::in_file(
+                path,
+                "no unfinished run to resume here (run without --resume to start one)",
+            )
+        })?;
+        let mut lines = BufReader::new(file).lines();
+        let header: Header = lines
+            .next()
+            .transpose()?
+            .and_then(|l| serde_json::from_str(&l).ok())
+            .ok_or_else(|| InputError::in_file(path, "is not a portal-audit journal"))?;
+        if let Some(what) = differs(&header.key, key) {
+            return Err(InputError::in_file(
+                path,
+                format!(
+                    "the run to resume was started with other arguments ({what} differs); run it again with the same arguments, or without --resume to start over"
+                ),
+            )
+            .into());
+        }
+        let mut sites = Vec::new();
+        for line in lines {
+            // A line cut short by the kill is the site that was not done.
+            match line
+                .ok()
+                .and_then(|l| serde_json::from_str::<SiteResult>(&l).ok())
+            {
+                Some(site) => sites.push(site),
+                None => break,
+            }
+        }
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot append to {}", path.display()))?;
+        let resumed = Resumed {
+            started_at: Some(header.started_at),
+            sites,
+        };
+        Ok((
+            Self {
+                file,
+                path: path.to_path_buf(),
+            },
+            resumed,
+        ))
+    }
+
+    /// Records a finished site.
+    ///
+    /// # Errors
+    /// When the journal cannot be written.
+    pub fn record(&mut self, site: &SiteResult) -> anyhow::Result<()> {
+        self.append_line(&serde_json::to_vec(site)?)
+    }
+
+    fn append_line(&mut self, json: &[u8]) -> anyhow::Result<()> {
+        let mut line = Vec::with_capacity(json.len() + 1);
+        line.extend_from_slice(json);
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    /// The run is complete and delivered: the journal goes.
+    pub fn finish(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The first field of `a` that differs from `b`, in words.
+fn differs(a: &RunKey, b: &RunKey) -> Option<&'static str> {
+    if a.as_of != b.as_of {
+        Some("--as-of")
+    } else if a.targets != b.targets || a.target_count != b.target_count {
+        Some("the targets or their checklists")
+    } else if a.shard != b.shard {
+        Some("--shard")
+    } else if a.limits != b.limits {
+        Some("a crawl limit")
+    } else {
+        None
+    }
+}
+
+/// A digest of `parts` that never changes between versions or machines
+/// (FNV-1a, 64 bits, as hex).
+#[must_use]
+pub fn digest<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let bytes = parts
+        .into_iter()
+        .flat_map(|part| part.bytes().chain(std::iter::once(0)));
+    format!("{:016x}", crate::shard::stable_hash(bytes))
+}
