@@ -264,3 +264,36 @@ async fn a_killed_run_resumes_without_fetching_its_finished_sites_again() {
     let again = run_binary(&resume, dir.path()).await;
     assert_eq!(again.status.code(), Some(2), "nothing left to resume");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_xargs_recipe_runs_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let _served = serve_fixtures(dir.path()).await;
+    std::fs::rename(dir.path().join("T.csv"), dir.path().join("targets.csv")).unwrap();
+    let readme = include_str!("../../README.md");
+    let start = readme.find("AS_OF=2026-12-01; N=4").expect("the recipe");
+    let recipe: String = readme[start..]
+        .lines()
+        .take_while(|l| !l.starts_with("# Several machines"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bin = Path::new(env!("CARGO_BIN_EXE_portal-audit")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let dir_path = dir.path().to_path_buf();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("sh")
+            .args(["-ec", &recipe])
+            .current_dir(dir_path)
+            .env("PATH", path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    ok(&output);
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("reports/2026-12-01/run.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["sites"].as_array().unwrap().len(), embedded_sites().len());
+}
