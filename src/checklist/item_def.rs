@@ -184,11 +184,19 @@ pub(super) fn is_valid_id(id: &str, allow_dash: bool) -> bool {
         })
 }
 
+/// The largest weight an item may have. Weights are relative, so 100 is
+/// plenty, and 100,000 items of weight 100 still sum to a finite score.
+pub(super) const MAX_WEIGHT: f64 = 100.0;
+
+/// A weight from 0 to [`MAX_WEIGHT`]: `1e308` twice overflowed the score
+/// to NaN, and `inf` or `nan` mean nothing.
 pub(super) fn check_weight(w: f64) -> Result<f64, String> {
-    if w.is_finite() && w >= 0.0 {
+    if w.is_finite() && (0.0..=MAX_WEIGHT).contains(&w) {
         Ok(w)
     } else {
-        Err(format!("weight must be a number of zero or more, not {w}"))
+        Err(format!(
+            "weight must be a number from 0 to {MAX_WEIGHT}, not {w}"
+        ))
     }
 }
 

@@ -258,7 +258,12 @@ impl Resolved {
                 ));
             };
             if let Some(w) = ov.weight {
-                item.weight = check_weight(w).map_err(|m| err(ov.id.span(), m))?;
+                item.weight = check_weight(w).map_err(|m| {
+                    err(
+                        ov.id.span(),
+                        format!("`override` of `{}`: {m}", ov.id.get_ref()),
+                    )
+                })?;
             }
             if let Some(kinds) = &ov.applies_to {
                 item.applies_to = kinds_of(kinds, err)?;

@@ -133,3 +133,30 @@ fn url_forms_include_dropped_d_stroke_and_joined_words() {
     let article = url::Url::parse("http://x.vn/tin/hop-mat-cac-lanh-dao-nghi-huu.html").unwrap();
     assert!(c.signals.url_hits(&article, false).is_empty());
 }
+
+#[test]
+fn weights_are_finite_and_at_most_100() {
+    for (weight, ok) in [
+        ("0", true),
+        ("100", true),
+        ("100.5", false),
+        ("1e308", false),
+    ] {
+        let text = format!(
+            "{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nweight = {weight}\nlink_text = [\"x\"]\n"
+        );
+        match load_text(&text) {
+            Ok(_) => assert!(ok, "{weight} accepted"),
+            Err(e) => {
+                assert!(!ok, "{weight}: {e}");
+                assert_eq!(e.line, Some(7), "{e}");
+            }
+        }
+    }
+    for weight in ["nan", "inf", "-1"] {
+        let text = format!(
+            "{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nweight = {weight}\nlink_text = [\"x\"]\n"
+        );
+        assert!(load_text(&text).is_err(), "{weight}");
+    }
+}
