@@ -8,7 +8,7 @@
 //!    text folding every matcher uses), [`dates`] (dates as portals write
 //!    them), [`labels`] (a section's label told from a document's title, and
 //!    a page's language), [`error`] (the input error that names file and
-//!    line).
+//!    line), [`limits`] (how large an input file and its values may be).
 //! 2. Values the stages pass along: [`target`] (the sites to audit, from a
 //!    targets CSV), [`site`] (a site's scope, URL keys, link priority, facts
 //!    and crawl counters), [`page`] (what a fetch produced, or the named
@@ -46,6 +46,7 @@ pub mod fixture_server;
 pub mod fold;
 pub mod history;
 pub mod labels;
+pub mod limits;
 pub mod page;
 pub mod parse_pool;
 pub mod progress;

@@ -86,3 +86,56 @@ async fn issue_13_absurd_numbers_on_the_command_line_exit_2_without_panic() {
         assert!(!stderr.contains("panicked"), "{option} {value}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn issue_13_a_row_of_100_000_columns_is_refused_at_once() {
+    let columns: String = (0..100_000).map(|i| format!(",c{i}")).collect();
+    let values = ",v".repeat(100_000);
+    let text = format!("id,name,kind,url{columns}\na,A,so,http://127.0.0.1:9/{values}\n");
+    let (code, stderr, took) = audit_targets(&text, &[]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("t.csv:1: the header has 100004 columns; the most is 64"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let text = format!("id,name,kind,url\na,A,so,http://127.0.0.1:9/{values}\n");
+    let (code, stderr, _) = audit_targets(&text, &[]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("t.csv:2:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn issue_13_a_10_mb_id_is_refused_and_the_message_clips_it() {
+    let id = "x".repeat(10 * 1024 * 1024);
+    let text = format!("id,name,kind,url\n{id},A,so,http://127.0.0.1:9/\n");
+    let (code, stderr, _) = audit_targets(&text, &[]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("t.csv:2: id `xxx"), "{stderr}");
+    assert!(
+        stderr.contains("…` is 10485760 characters long; the most is 128"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.len() < 300,
+        "clipped to about 80 characters: {} bytes",
+        stderr.len()
+    );
+}
+
+#[tokio::test]
+async fn issue_13_a_50_000_word_needle_is_refused_at_once() {
+    let needle = vec!["a"; 50_000].join(" ");
+    let text = format!(
+        "{CHECKLIST_HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nlink_text = [\"{needle}\"]\n"
+    );
+    let started = Instant::now();
+    let (code, stderr) = check_checklist(&text).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("c.toml:7: item `a`: needle `a a a"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 300, "clipped: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
