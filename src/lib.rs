@@ -44,6 +44,8 @@ pub mod extract;
 pub mod finding;
 pub mod fixture_server;
 pub mod fold;
+#[cfg(test)]
+mod fuzz_support;
 pub mod history;
 pub mod labels;
 pub mod limits;

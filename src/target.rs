@@ -354,6 +354,9 @@ fn csv_error_kind(error: &csv::Error) -> String {
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -385,4 +385,6 @@ fn check_header_limits(header: &HeaderDef) -> Result<(), String> {
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
