@@ -25,6 +25,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Most `--concurrency`: requests in flight across all sites.
+pub const MAX_CONCURRENCY_LIMIT: u64 = 1024;
+/// Most `--per-host`: requests in flight to one site.
+pub const MAX_PER_HOST_LIMIT: u64 = 64;
+/// Most `--max-pages` per site.
+pub const MAX_PAGES_LIMIT: u64 = 1_000_000;
+/// Most `--max-depth`.
+pub const MAX_DEPTH_LIMIT: i64 = 1_000;
+/// Most `--retries`.
+pub const MAX_RETRIES_LIMIT: u64 = 10;
+/// Most `--delay-ms` (one minute between two requests to a site).
+pub const MAX_DELAY_MS_LIMIT: u64 = 60_000;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done (every site has a row, whatever its outcome)
@@ -143,17 +156,17 @@ pub struct RunOptions {
     /// labelled for (2026-11-28).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<Date>,
-    /// Most pages fetched per site.
-    #[arg(long, default_value_t = DEFAULT_MAX_PAGES, value_name = "N", value_parser = positive)]
+    /// Most pages fetched per site (1 to 1,000,000).
+    #[arg(long, default_value_t = DEFAULT_MAX_PAGES, value_name = "N", value_parser = count(1, MAX_PAGES_LIMIT))]
     pub max_pages: usize,
-    /// Most links followed from the start page.
-    #[arg(long, default_value_t = DEFAULT_MAX_DEPTH, value_name = "N")]
+    /// Most links followed from the start page (0 to 1,000).
+    #[arg(long, default_value_t = DEFAULT_MAX_DEPTH, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=MAX_DEPTH_LIMIT))]
     pub max_depth: u32,
-    /// Most requests in flight across all sites.
-    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N", value_parser = positive)]
+    /// Most requests in flight across all sites (1 to 1,024).
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N", value_parser = count(1, MAX_CONCURRENCY_LIMIT))]
     pub concurrency: usize,
-    /// Most requests in flight to one site.
-    #[arg(long, default_value_t = DEFAULT_PER_HOST, value_name = "N", value_parser = positive)]
+    /// Most requests in flight to one site (1 to 64).
+    #[arg(long, default_value_t = DEFAULT_PER_HOST, value_name = "N", value_parser = count(1, MAX_PER_HOST_LIMIT))]
     pub per_host: usize,
     /// Seconds allowed for one request.
     #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -161,14 +174,15 @@ pub struct RunOptions {
     /// Seconds allowed for one whole site; its crawl stops when they run out.
     #[arg(long, default_value_t = DEFAULT_SITE_BUDGET_SECS, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub site_budget: u64,
-    /// Milliseconds between two requests to one site (robots.txt Crawl-delay may raise it).
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// Milliseconds between two requests to one site, 0 to 60,000 (robots.txt
+    /// Crawl-delay may raise it).
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS_LIMIT))]
     pub delay_ms: u64,
     /// Contact URL sent in the User-Agent, so site owners can reach you.
     #[arg(long, default_value = DEFAULT_CONTACT, env = "PORTAL_AUDIT_CONTACT", value_name = "URL")]
     pub contact: String,
-    /// Extra tries after a transient failure (reset, timeout, 5xx, 429).
-    #[arg(long, default_value_t = DEFAULT_RETRIES, value_name = "N")]
+    /// Extra tries after a transient failure (reset, timeout, 5xx, 429), 0 to 10.
+    #[arg(long, default_value_t = DEFAULT_RETRIES, value_name = "N", value_parser = count(0, MAX_RETRIES_LIMIT))]
     pub retries: usize,
     /// Follow a start URL's redirect to another site and audit that site.
     /// Without it, only the `www.` twin and the upgrade to https are
@@ -259,11 +273,10 @@ pub enum ChecklistCommand {
     },
 }
 
-fn positive(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number of 1 or more")),
-    }
+/// A whole number from `min` to `max`: an absurd value is refused with a
+/// message, never clamped and never left to panic deeper down.
+fn count(min: u64, max: u64) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(min..=max)
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {

@@ -125,3 +125,69 @@ mod tests {
         assert_eq!(parse_structured("hôm qua"), None);
     }
 }
+
+/// Property tests (#13): no text panics the date readers, every date read
+/// is plausible, and a date written as portals write it is read back.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::{Date, MIN_YEAR, dates_in, parse_structured};
+    use crate::fuzz_support::{fuzz, text_of};
+
+    const PIECES: &[&str] = &[
+        "15/06/2026",
+        "1/1/1990",
+        "31-12-1989",
+        "29.02.2024",
+        "29.02.2023",
+        "99/99/9999",
+        "ngày 11 tháng 9 năm 2014",
+        "Ngày  1  tháng  13  năm 2026",
+        "2026-11-20",
+        "2026-11-20T08:00",
+        "12.5.2026.1",
+        "/",
+        ".",
+        "-",
+        " ",
+        "0",
+        "9",
+        "năm",
+        "tháng",
+        "ngày",
+        "\u{0}",
+        "٣",
+        "đ",
+    ];
+
+    fuzz!(any_text, text_of(PIECES, 30), |text: String| {
+        for date in dates_in(&text) {
+            prop_assert!(date.year() >= MIN_YEAR);
+        }
+        let _ = parse_structured(&text);
+        Ok(())
+    });
+
+    fuzz!(
+        written_dates_are_read_back,
+        (
+            1990i16..=2100,
+            1i8..=12,
+            1i8..=31,
+            "[a-z ]{0,8}",
+            "[a-z ]{0,8}"
+        ),
+        |(year, month, day, before, after): (i16, i8, i8, String, String)| {
+            let Ok(date) = Date::new(year, month, day) else {
+                return Ok(());
+            };
+            let slashed = format!("{before} {day:02}/{month:02}/{year} {after}");
+            prop_assert_eq!(dates_in(&slashed), vec![date]);
+            let spelled = format!("{before} ngày {day} tháng {month} năm {year}{after}");
+            prop_assert!(dates_in(&spelled).contains(&date));
+            prop_assert_eq!(parse_structured(&date.to_string()), Some(date));
+            Ok(())
+        }
+    );
+}

@@ -1,6 +1,7 @@
 //! Errors that mean the tool itself could not do its job. A website that is
 //! down or an item that is missing is never an error: those are findings.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,16 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Most characters of a user's value that an error message repeats.
+pub const ECHO_CHARS: usize = 80;
+
+/// `value` as an error message may repeat it: at most [`ECHO_CHARS`]
+/// characters, cut with `…`, so a 10 MB id does not make a 10 MB message.
+#[must_use]
+pub fn echo(value: &str) -> Cow<'_, str> {
+    crate::fold::clipped(value, ECHO_CHARS)
+}
+
 /// The 1-based line on which byte `offset` of `source` falls.
 #[must_use]
 pub fn line_of_offset(source: &str, offset: usize) -> usize {
@@ -71,6 +82,15 @@ mod tests {
     fn displays_file_and_line() {
         let e = InputError::at_line(Path::new("t.csv"), 3, "duplicate id `x`");
         assert_eq!(e.to_string(), "t.csv:3: duplicate id `x`");
+    }
+
+    #[test]
+    fn echoed_values_are_clipped() {
+        assert_eq!(echo("short"), "short");
+        let long = "x".repeat(10_000);
+        let echoed = echo(&long);
+        assert_eq!(echoed.chars().count(), ECHO_CHARS);
+        assert!(echoed.ends_with('…'));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!    text folding every matcher uses), [`dates`] (dates as portals write
 //!    them), [`labels`] (a section's label told from a document's title, and
 //!    a page's language), [`error`] (the input error that names file and
-//!    line), [`lockfile`] (locks that die with their process).
+//!    line), [`limits`] (how large an input file and its values may be),
+//!    [`lockfile`] (locks that die with their process), [`shard`] (a stable
+//!    split of the targets).
 //! 2. Values the stages pass along: [`target`] (the sites to audit, from a
 //!    targets CSV), [`site`] (a site's scope, URL keys, link priority, facts
 //!    and crawl counters), [`page`] (what a fetch produced, or the named
@@ -45,8 +47,11 @@ pub mod extract;
 pub mod finding;
 pub mod fixture_server;
 pub mod fold;
+#[cfg(test)]
+mod fuzz_support;
 pub mod history;
 pub mod labels;
+pub mod limits;
 pub mod lockfile;
 pub mod page;
 pub mod parse_pool;

@@ -9,7 +9,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::InputError;
+use crate::error::{InputError, echo};
+use crate::limits::{
+    MAX_CELL_CHARS, MAX_ID_CHARS, MAX_INPUT_FILE_BYTES, MAX_NAME_CHARS, MAX_TARGET_COLUMNS,
+    check_length, read_input_file,
+};
 
 /// What kind of government body runs a site; checklist items apply per kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -83,7 +87,7 @@ impl FromStr for SiteKind {
                 "unknown kind `{}`: write one of province, department, district, commune, \
                  or as officers do: tỉnh, UBND tỉnh; Sở, ban, ngành; huyện, quận, thị xã, \
                  thành phố, UBND huyện; xã, phường, thị trấn, UBND xã (accents and case optional)",
-                crate::fold::clip(s, 80)
+                echo(s)
             )),
         }
     }
@@ -111,7 +115,7 @@ const OPTIONAL_COLUMNS: [&str; 1] = ["checklist"];
 
 /// Reads and validates a targets file. Every error names the file and line.
 pub fn load_targets(path: &Path) -> Result<Vec<Target>, InputError> {
-    let bytes = std::fs::read(path)
+    let bytes = read_input_file(path)
         .map_err(|e| InputError::in_file(path, format!("cannot read targets file: {e}")))?;
     parse_targets(path, &bytes)
 }
@@ -119,6 +123,15 @@ pub fn load_targets(path: &Path) -> Result<Vec<Target>, InputError> {
 /// Parses the bytes of a targets file; `path` is used in messages only.
 pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.len() as u64 > MAX_INPUT_FILE_BYTES {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "the targets file is larger than {} MiB, the most portal-audit reads",
+                MAX_INPUT_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::in_file(
             path,
@@ -143,10 +156,12 @@ pub fn parse_targets(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, InputErro
             continue;
         }
         let at_line = |m: String| InputError::at_line(path, line, m);
+        columns.check_lengths(&record).map_err(at_line)?;
         let id = columns.id(&record).map_err(at_line)?;
         if let Some(first) = first_line_of.get(&id) {
             return Err(at_line(format!(
-                "duplicate id `{id}` (first used on line {first})"
+                "duplicate id `{}` (first used on line {first})",
+                echo(&id)
             )));
         }
         first_line_of.insert(id.clone(), line);
@@ -174,6 +189,20 @@ struct Columns {
 
 impl Columns {
     fn of(path: &Path, header: &csv::StringRecord, delimiter: u8) -> Result<Self, InputError> {
+        if header.len() > MAX_TARGET_COLUMNS {
+            return Err(InputError::at_line(
+                path,
+                1,
+                format!(
+                    "the header has {} columns; the most is {MAX_TARGET_COLUMNS}",
+                    header.len()
+                ),
+            ));
+        }
+        for cell in header {
+            check_length("column name", cell, MAX_NAME_CHARS)
+                .map_err(|m| InputError::at_line(path, 1, m))?;
+        }
         let headers: Vec<String> = header.iter().map(str::to_ascii_lowercase).collect();
         let column = |name: &str| headers.iter().position(|h| h == name);
         for required in REQUIRED_COLUMNS {
@@ -199,6 +228,28 @@ impl Columns {
             url,
             checklist,
         })
+    }
+
+    /// Every cell of a row within its length limit: the id, the name, and
+    /// any other cell.
+    fn check_lengths(&self, record: &csv::StringRecord) -> Result<(), String> {
+        for (i, cell) in record.iter().enumerate() {
+            let (what, max) = if i == self.id {
+                ("id", MAX_ID_CHARS)
+            } else if i == self.name {
+                ("name", MAX_NAME_CHARS)
+            } else {
+                let column = self.headers.get(i).map_or("", String::as_str);
+                check_length(
+                    &format!("the `{}` cell", echo(column)),
+                    cell,
+                    MAX_CELL_CHARS,
+                )?;
+                continue;
+            };
+            check_length(what, cell, max)?;
+        }
+        Ok(())
     }
 
     /// The id on one row.
@@ -260,17 +311,21 @@ fn parse_start_url(raw: &str) -> Result<Url, String> {
             if raw.contains('.') && !raw.contains(char::is_whitespace) =>
         {
             format!(
-                "url `{raw}` has no scheme: add https:// (write https://{}/)",
-                raw.trim_end_matches('/')
+                "url `{}` has no scheme: add https:// (write https://{}/)",
+                echo(raw),
+                echo(raw.trim_end_matches('/'))
             )
         }
-        e => format!("malformed url `{raw}`: {e}"),
+        e => format!("malformed url `{}`: {e}", echo(raw)),
     })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("url `{raw}` must start with http:// or https://"));
+        return Err(format!(
+            "url `{}` must start with http:// or https://",
+            echo(raw)
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("url `{raw}` has no host"));
+        return Err(format!("url `{}` has no host", echo(raw)));
     }
     Ok(url)
 }
@@ -297,6 +352,9 @@ fn csv_error_kind(error: &csv::Error) -> String {
         _ => error.to_string(),
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests;
 
 #[cfg(test)]
 mod tests {
@@ -396,6 +454,53 @@ mod tests {
                 .contains("add https:// (write https://stp.hoabinh.gov.vn/)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn issue_13_long_values_and_many_columns_are_refused_with_clipped_echoes() {
+        let long_id = "a".repeat(10_000_000);
+        let e = parse(&format!(
+            "id,name,kind,url\nok,A,so,http://a.vn\n{long_id},A,so,http://a.vn\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("id `aaa"), "{e}");
+        assert!(
+            e.message
+                .contains("10000000 characters long; the most is 128"),
+            "{e}"
+        );
+        assert!(
+            e.to_string().len() < 200,
+            "clipped: {}",
+            e.to_string().len()
+        );
+        let long_name = "N".repeat(513);
+        let e = parse(&format!("id,name,kind,url\na,{long_name},so,http://a.vn\n")).unwrap_err();
+        assert!(e.message.contains("name `NNN"), "{e}");
+        let long_cell = "x".repeat(4097);
+        let e = parse(&format!(
+            "id,name,kind,url,region\na,A,so,http://a.vn,{long_cell}\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("the `region` cell"), "{e}");
+        let long_url = format!("http://a.vn/{}", "p".repeat(5000));
+        let e = parse(&format!("id,name,kind,url\na,A,so,{long_url}\n")).unwrap_err();
+        assert!(e.to_string().len() < 200, "{e}");
+        let columns: String = (0..100_000).map(|i| format!(",c{i}")).collect();
+        let e = parse(&format!(
+            "id,name,kind,url{columns}\na,A,so,http://a.vn{}\n",
+            ",v".repeat(100_000)
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("100004 columns; the most is 64"), "{e}");
+        let e = parse(&format!(
+            "id,name,kind,url\na,A,so,http://a.vn{}\n",
+            ",v".repeat(100_000)
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! file and line.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,10 @@ use super::compile::compile;
 use super::item_def::{AtSpan, check_weight, compile_item, is_valid_id, kinds_of, period};
 use super::model::{ChecklistFile, HeaderDef, ItemDef, OverrideDef, RulesetDef};
 use super::{Checklist, Item, Ruleset};
-use crate::error::InputError;
+use crate::error::{ECHO_CHARS, InputError, echo};
+use crate::limits::{
+    MAX_CELL_CHARS, MAX_ID_CHARS, MAX_NAME_CHARS, check_length, check_needle, read_input_file,
+};
 
 /// Built-in checklists: name and TOML text, embedded in the binary.
 const BUILTINS: &[(&str, &str)] = &[
@@ -60,8 +64,7 @@ pub fn load_builtin(name: &str) -> Result<Checklist, InputError> {
             ),
         )
     })?;
-    let origin = Origin::Builtin(name);
-    Ok(compile(resolve(&origin, text, 0)?, origin.label()))
+    load_text(&Origin::Builtin(name), text)
 }
 
 /// Loads a checklist file.
@@ -70,7 +73,13 @@ pub fn load_path(path: &Path) -> Result<Checklist, InputError> {
     let text = origin
         .text()
         .map_err(|e| InputError::in_file(path, format!("cannot read checklist: {e}")))?;
-    Ok(compile(resolve(&origin, &text, 0)?, origin.label()))
+    load_text(&origin, &text)
+}
+
+/// Resolves and compiles the checklist `text` read from `origin`.
+fn load_text(origin: &Origin, text: &str) -> Result<Checklist, InputError> {
+    compile(resolve(origin, text, 0)?, origin.label())
+        .map_err(|m| InputError::in_file(&origin.path(), m))
 }
 
 /// Where a checklist's text comes from.
@@ -97,7 +106,14 @@ impl Origin {
                     .find(|(n, _)| n == name)
                     .map_or("", |(_, text)| text),
             )),
-            Origin::File(path) => std::fs::read_to_string(path).map(Cow::Owned),
+            Origin::File(path) => String::from_utf8(read_input_file(path)?)
+                .map(Cow::Owned)
+                .map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "it is not valid UTF-8 (save the file as UTF-8)",
+                    )
+                }),
         }
     }
 
@@ -135,9 +151,13 @@ pub(super) struct Resolved {
 fn resolve(origin: &Origin, text: &str, depth: usize) -> Result<Resolved, InputError> {
     let path = origin.path();
     let err = |span: Range<usize>, msg: String| InputError::at_offset(&path, text, span.start, msg);
-    let file: ChecklistFile = toml::from_str(text).map_err(|e| match e.span() {
-        Some(span) => err(span, e.message().trim().to_owned()),
-        None => InputError::in_file(&path, e.message().trim().to_owned()),
+    let file: ChecklistFile = toml::from_str(text).map_err(|e| {
+        // The parser's words may repeat a value of the file whole.
+        let message = crate::fold::clip(e.message().trim(), 3 * ECHO_CHARS);
+        match e.span() {
+            Some(span) => err(span, message),
+            None => InputError::in_file(&path, message),
+        }
     })?;
     let header = file.checklist;
     let mut resolved = match &header.extends {
@@ -148,7 +168,7 @@ fn resolve(origin: &Origin, text: &str, depth: usize) -> Result<Resolved, InputE
     resolved.add_rulesets(file.rulesets, &err)?;
     resolved.disable(&header.disable, &err)?;
     resolved.apply_overrides(&file.overrides, &err)?;
-    resolved.add_items(&file.items, &err)?;
+    resolved.add_items(file.items, &err)?;
     if resolved.items.is_empty() {
         return Err(InputError::in_file(
             &path,
@@ -178,7 +198,7 @@ fn resolve_parent(
             parent.span(),
             format!(
                 "cannot read extended checklist `{}`: {e}",
-                origin.path().display()
+                echo(&origin.path().display().to_string())
             ),
         )
     })?;
@@ -188,11 +208,13 @@ fn resolve_parent(
 impl Resolved {
     fn take_header(&mut self, header: &HeaderDef, err: &impl AtSpan) -> Result<(), InputError> {
         let id = header.id.get_ref().clone();
+        let at_id = |m: String| err(header.id.span(), m);
+        check_header_limits(header).map_err(at_id)?;
         if !is_valid_id(&id, true) {
-            return Err(err(
-                header.id.span(),
-                format!("checklist id `{id}` must be lower case letters, digits, `-` or `_`"),
-            ));
+            return Err(at_id(format!(
+                "checklist id `{}` must be lower case letters, digits, `-` or `_`",
+                echo(&id)
+            )));
         }
         self.id = id;
         self.version.clone_from(&header.version);
@@ -205,39 +227,69 @@ impl Resolved {
         Ok(())
     }
 
-    /// Adds rule sets; one with the id of an inherited one replaces it.
+    /// Adds rule sets; one with the id of an inherited one (or of an
+    /// earlier one in the file) replaces it, and goes last.
     fn add_rulesets(
         &mut self,
         rulesets: Vec<RulesetDef>,
         err: &impl AtSpan,
     ) -> Result<(), InputError> {
-        for def in rulesets {
+        let last_of: HashMap<String, usize> = rulesets
+            .iter()
+            .enumerate()
+            .map(|(i, def)| (def.id.get_ref().clone(), i))
+            .collect();
+        self.rulesets.retain(|r| !last_of.contains_key(&r.id));
+        for (i, def) in rulesets.into_iter().enumerate() {
+            check_length("rule set id", def.id.get_ref(), MAX_ID_CHARS)
+                .and_then(|()| check_length("rule set title", &def.title, MAX_NAME_CHARS))
+                .map_err(|m| err(def.id.span(), m))?;
             let period = period(&def.from, &def.until, err)?;
-            self.rulesets.retain(|r| r.id != def.id);
-            self.rulesets.push(Ruleset {
-                id: def.id,
-                title: def.title,
-                period,
-            });
+            if last_of.get(def.id.get_ref()) == Some(&i) {
+                self.rulesets.push(Ruleset {
+                    id: def.id.into_inner(),
+                    title: def.title,
+                    period,
+                });
+            }
         }
         Ok(())
     }
 
+    /// Where each item sits in `items`, by id.
+    fn positions(&self) -> HashMap<String, usize> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.id.clone(), i))
+            .collect()
+    }
+
     /// Drops the inherited items `disable` names.
     fn disable(&mut self, off: &[Spanned<String>], err: &impl AtSpan) -> Result<(), InputError> {
+        let positions = self.positions();
+        let mut dropped = HashSet::new();
         for off in off {
-            let Some(pos) = self.items.iter().position(|i| &i.id == off.get_ref()) else {
-                return Err(err(
-                    off.span(),
-                    format!(
-                        "`disable` names `{}`, which no extended checklist has",
-                        off.get_ref()
-                    ),
-                ));
-            };
-            self.items.remove(pos);
-            self.excludes.remove(pos);
+            match positions.get(off.get_ref()) {
+                Some(&pos) if dropped.insert(pos) => {}
+                _ => {
+                    return Err(err(
+                        off.span(),
+                        format!(
+                            "`disable` names `{}`, which no extended checklist has",
+                            echo(off.get_ref())
+                        ),
+                    ));
+                }
+            }
         }
+        let kept = std::mem::take(&mut self.items)
+            .into_iter()
+            .zip(std::mem::take(&mut self.excludes))
+            .enumerate()
+            .filter(|(i, _)| !dropped.contains(i))
+            .map(|(_, kept)| kept);
+        (self.items, self.excludes) = kept.unzip();
         Ok(())
     }
 
@@ -247,18 +299,27 @@ impl Resolved {
         overrides: &[OverrideDef],
         err: &impl AtSpan,
     ) -> Result<(), InputError> {
+        let positions = self.positions();
         for ov in overrides {
-            let Some(item) = self.items.iter_mut().find(|i| &i.id == ov.id.get_ref()) else {
+            let Some(item) = positions
+                .get(ov.id.get_ref())
+                .and_then(|&pos| self.items.get_mut(pos))
+            else {
                 return Err(err(
                     ov.id.span(),
                     format!(
                         "`override` names `{}`, which no extended checklist has",
-                        ov.id.get_ref()
+                        echo(ov.id.get_ref())
                     ),
                 ));
             };
             if let Some(w) = ov.weight {
-                item.weight = check_weight(w).map_err(|m| err(ov.id.span(), m))?;
+                item.weight = check_weight(w).map_err(|m| {
+                    err(
+                        ov.id.span(),
+                        format!("`override` of `{}`: {m}", ov.id.get_ref()),
+                    )
+                })?;
             }
             if let Some(kinds) = &ov.applies_to {
                 item.applies_to = kinds_of(kinds, err)?;
@@ -272,21 +333,26 @@ impl Resolved {
 
     /// Adds the file's own items; one with the id of an inherited item
     /// redefines it in place.
-    fn add_items(&mut self, items: &[ItemDef], err: &impl AtSpan) -> Result<(), InputError> {
-        let mut own_ids: Vec<&str> = Vec::new();
+    fn add_items(&mut self, items: Vec<ItemDef>, err: &impl AtSpan) -> Result<(), InputError> {
+        let mut positions = self.positions();
+        let mut own_ids: HashSet<String> = HashSet::new();
         for def in items {
             let id = def.id.get_ref();
-            if own_ids.contains(&id.as_str()) {
-                return Err(err(def.id.span(), format!("duplicate item id `{id}`")));
+            if own_ids.contains(id) {
+                return Err(err(
+                    def.id.span(),
+                    format!("duplicate item id `{}`", echo(id)),
+                ));
             }
-            own_ids.push(id);
+            own_ids.insert(id.clone());
             let (item, excludes) = compile_item(def, err)?;
-            match self.items.iter().position(|i| i.id == item.id) {
-                Some(pos) => {
+            match positions.get(&item.id).copied() {
+                Some(pos) if pos < self.items.len() => {
                     self.items[pos] = item;
                     self.excludes[pos] = excludes;
                 }
-                None => {
+                _ => {
+                    positions.insert(item.id.clone(), self.items.len());
                     self.items.push(item);
                     self.excludes.push(excludes);
                 }
@@ -296,5 +362,29 @@ impl Resolved {
     }
 }
 
+/// The header's values within their limits (see [`crate::limits`]).
+fn check_header_limits(header: &HeaderDef) -> Result<(), String> {
+    check_length("checklist id", header.id.get_ref(), MAX_ID_CHARS)?;
+    check_length("version", &header.version, MAX_ID_CHARS)?;
+    check_length("title", &header.title, MAX_NAME_CHARS)?;
+    if let Some(title_en) = &header.title_en {
+        check_length("title_en", title_en, MAX_NAME_CHARS)?;
+    }
+    for (what, value) in [
+        ("description", &header.description),
+        ("language", &header.language),
+    ] {
+        if let Some(value) = value {
+            check_length(what, value, MAX_CELL_CHARS)?;
+        }
+    }
+    for phrase in &header.placeholder_phrases {
+        check_needle(phrase)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;

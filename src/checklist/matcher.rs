@@ -7,6 +7,13 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 /// Matches looked at per search at most.
 const MAX_MATCHES: usize = 10_000;
 
+/// Most bytes of needles compiled into a full DFA. A DFA's size grows with
+/// its states times the alphabet, and building one is quadratic in a needle
+/// that repeats itself (`a a a …`): past this, a contiguous NFA, slower to
+/// search but linear to build, takes over. Real checklists (vn-gov-portal:
+/// about 20 KB) stay well under.
+const MAX_DFA_NEEDLE_BYTES: usize = 64 * 1024;
+
 /// Index of an item within its checklist.
 pub type ItemIndex = usize;
 
@@ -17,9 +24,13 @@ pub struct NeedleSet {
     needles: Vec<String>,
     /// For each needle, the phrase as first written, for evidence.
     written: Vec<String>,
-    /// For each needle, the items it counts for. Empty for exclusion needles,
-    /// which only exist to suppress the shorter needles they contain.
-    owners: Vec<Vec<ItemIndex>>,
+    /// The items the needles count for, needle by needle: needle `p`'s are
+    /// `owners[owner_starts[p]..owner_starts[p + 1]]`. None for exclusion
+    /// needles, which only exist to suppress the shorter needles they
+    /// contain. One flat list, not a list per needle: a checklist of
+    /// 100,000 items has millions of needles.
+    owners: Vec<ItemIndex>,
+    owner_starts: Vec<usize>,
 }
 
 /// One hit: an item and the needle (folded, trimmed) that found it.
@@ -36,9 +47,15 @@ pub struct NeedleHit<'a> {
 /// Collects needles before compiling them into a [`NeedleSet`].
 #[derive(Debug, Default)]
 pub struct NeedleSetBuilder {
-    needles: Vec<String>,
+    /// Each folded needle and its slot: the index of its entries in
+    /// `written` and `owners`, and of its pattern in the automaton. A hash
+    /// map keeps adding linear in the number of needles.
+    slots: foldhash::HashMap<String, usize>,
     written: Vec<String>,
-    owners: Vec<Vec<ItemIndex>>,
+    /// (slot, item) pairs: the items each needle counts for.
+    owned: Vec<(usize, ItemIndex)>,
+    /// Total bytes of the needles.
+    bytes: usize,
 }
 
 impl NeedleSetBuilder {
@@ -59,47 +76,64 @@ impl NeedleSetBuilder {
         if folded.trim().is_empty() {
             return;
         }
-        let slot = match self.needles.iter().position(|n| *n == folded) {
-            Some(i) => i,
-            None => {
-                self.needles.push(folded);
-                self.written.push(written.to_owned());
-                self.owners.push(Vec::new());
-                self.needles.len() - 1
-            }
-        };
+        let (next, len) = (self.written.len(), folded.len());
+        let slot = *self.slots.entry(folded).or_insert(next);
+        if slot == next {
+            self.bytes += len;
+            self.written.push(written.to_owned());
+        }
+        // Items come in order, so a repeat is most often the last pair;
+        // `build` removes any other.
         if let Some(item) = item
-            && !self.owners[slot].contains(&item)
+            && self.owned.last() != Some(&(slot, item))
         {
-            self.owners[slot].push(item);
+            self.owned.push((slot, item));
         }
     }
 
-    /// Compiles the automaton.
-    ///
-    /// # Panics
-    /// Never in practice: the needles are plain strings well under the
-    /// automaton's size limits.
-    #[must_use]
-    pub fn build(self) -> NeedleSet {
-        let automaton = (!self.needles.is_empty()).then(|| {
-            // Every needle starts with the padding space, so a prefilter on
-            // start bytes would stop at every word: none. A full DFA is the
-            // fastest automaton for overlapping search, and folded text uses
-            // few distinct bytes, so it stays small.
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .prefilter(false)
-                .build(&self.needles)
-                .expect("checklist needles compile")
-        });
-        NeedleSet {
-            automaton,
-            needles: self.needles,
-            written: self.written,
-            owners: self.owners,
+    /// Compiles the automaton; `Err` says why it could not be (too many
+    /// needles for the automaton's state ids).
+    pub fn build(mut self) -> Result<NeedleSet, String> {
+        let mut needles = vec![String::new(); self.slots.len()];
+        for (needle, slot) in self.slots {
+            needles[slot] = needle;
         }
+        // Every needle starts with the padding space, so a prefilter on
+        // start bytes would stop at every word: none. A full DFA is the
+        // fastest automaton for overlapping search, and folded text uses
+        // few distinct bytes, so it stays small, up to a budget.
+        let kind = if self.bytes <= MAX_DFA_NEEDLE_BYTES {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
+        let automaton = if needles.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(kind))
+                .prefilter(false)
+                .build(&needles)
+                .map_err(|e| format!("the checklist's needles cannot be compiled: {e}"))?;
+            Some(built)
+        };
+        self.owned.sort_unstable();
+        self.owned.dedup();
+        let mut owner_starts = Vec::with_capacity(needles.len() + 1);
+        let mut pairs = self.owned.iter().peekable();
+        for slot in 0..needles.len() {
+            owner_starts.push(self.owned.len() - pairs.len());
+            while pairs.next_if(|(s, _)| *s == slot).is_some() {}
+        }
+        owner_starts.push(self.owned.len());
+        Ok(NeedleSet {
+            automaton,
+            needles,
+            written: self.written,
+            owners: self.owned.into_iter().map(|(_, item)| item).collect(),
+            owner_starts,
+        })
     }
 }
 
@@ -130,7 +164,7 @@ impl NeedleSet {
                 continue;
             }
             let pattern = m.pattern().as_usize();
-            for &item in &self.owners[pattern] {
+            for &item in self.owners_of(pattern) {
                 let hit = NeedleHit {
                     item,
                     needle: self.needles[pattern].trim(),
@@ -148,9 +182,16 @@ impl NeedleSet {
     pub fn needles_of(&self, item: ItemIndex) -> impl Iterator<Item = &str> {
         self.needles
             .iter()
-            .zip(&self.owners)
-            .filter(move |(_, owners)| owners.contains(&item))
-            .map(|(n, _)| n.trim())
+            .enumerate()
+            .filter(move |(pattern, _)| self.owners_of(*pattern).contains(&item))
+            .map(|(_, n)| n.trim())
+    }
+
+    /// The items needle `pattern` counts for.
+    fn owners_of(&self, pattern: usize) -> &[ItemIndex] {
+        let start = self.owner_starts.get(pattern).copied().unwrap_or(0);
+        let end = self.owner_starts.get(pattern + 1).copied().unwrap_or(start);
+        self.owners.get(start..end).unwrap_or_default()
     }
 }
 
@@ -173,7 +214,7 @@ mod tests {
         for (n, item) in entries {
             b.add(n, *item);
         }
-        b.build()
+        b.build().unwrap()
     }
 
     #[test]

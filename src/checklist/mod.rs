@@ -188,8 +188,9 @@ impl FromStr for SiteCheck {
             "ipv6" => Ok(SiteCheck::Ipv6),
             "dated_content" => Ok(SiteCheck::DatedContent),
             _ => Err(format!(
-                "unknown site check `{s}`: use https, sitemap_xml, robots_txt, gov_domain, ipv6 \
-                 or dated_content"
+                "unknown site check `{}`: use https, sitemap_xml, robots_txt, gov_domain, ipv6 \
+                 or dated_content",
+                crate::error::echo(s)
             )),
         }
     }

@@ -59,7 +59,7 @@ pub struct HeaderDef {
 #[serde(deny_unknown_fields)]
 pub struct RulesetDef {
     /// Short id, e.g. `nd224_2026`.
-    pub id: String,
+    pub id: Spanned<String>,
     /// Human title.
     pub title: String,
     /// First day in force (YYYY-MM-DD).

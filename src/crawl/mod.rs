@@ -7,6 +7,8 @@
 mod decode;
 mod fetch;
 mod frontier;
+#[cfg(test)]
+mod fuzz_tests;
 mod politeness;
 mod probes;
 mod robots;

@@ -186,4 +186,6 @@ pub fn extract(
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;

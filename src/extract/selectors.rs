@@ -4,6 +4,8 @@
 //! compiles its selectors into a [`SelectorSet`]; extraction reports which
 //! matched, by index, without knowing what they mean.
 
+use std::collections::HashMap;
+
 use markup5ever::LocalName;
 use scraper::Selector;
 
@@ -47,19 +49,33 @@ impl SelectorSet {
                     .map(|a| (LocalName::from(a.as_str()), subject_value_test(&s.source)))
             })
             .collect();
-        fn file(index: &mut Vec<(LocalName, Vec<usize>)>, key: LocalName, i: usize) {
-            match index.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(i),
-                None => index.push((key, vec![i])),
+        // Where each name sits in its list while building: a checklist of
+        // 100,000 selectors with as many names still indexes in linear time.
+        type Slots = HashMap<LocalName, usize>;
+        fn file(
+            index: &mut Vec<(LocalName, Vec<usize>)>,
+            slots: &mut Slots,
+            key: LocalName,
+            i: usize,
+        ) {
+            match slots.get(&key) {
+                Some(&slot) => index[slot].1.push(i),
+                None => {
+                    slots.insert(key.clone(), index.len());
+                    index.push((key, vec![i]));
+                }
             }
         }
+        let (mut tag_slots, mut attr_slots) = (Slots::new(), Slots::new());
         for (i, s) in set.signals.iter().enumerate() {
             match (
                 subject_tag(&s.source).map(|t| LocalName::from(t.as_str())),
                 &set.required_attr[i],
             ) {
-                (Some(tag), _) => file(&mut set.by_tag, tag, i),
-                (None, Some((attr, _))) => file(&mut set.by_attr, attr.clone(), i),
+                (Some(tag), _) => file(&mut set.by_tag, &mut tag_slots, tag, i),
+                (None, Some((attr, _))) => {
+                    file(&mut set.by_attr, &mut attr_slots, attr.clone(), i);
+                }
                 (None, None) => set.any_tag.push(i),
             }
         }

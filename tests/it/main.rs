@@ -2,6 +2,7 @@
 //! servers bound to 127.0.0.1 inside the test process; nothing leaves loopback.
 
 mod cli;
+mod cli_limits;
 mod detection;
 mod durability;
 mod fixtures;

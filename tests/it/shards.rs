@@ -277,8 +277,14 @@ async fn the_readme_xargs_recipe_runs_as_written() {
         .take_while(|l| !l.starts_with("# Several machines"))
         .collect::<Vec<_>>()
         .join("\n");
-    let bin = Path::new(env!("CARGO_BIN_EXE_portal-audit")).parent().unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let bin = Path::new(env!("CARGO_BIN_EXE_portal-audit"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let dir_path = dir.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("sh")
@@ -295,5 +301,8 @@ async fn the_readme_xargs_recipe_runs_as_written() {
         &std::fs::read(dir.path().join("reports/2026-12-01/run.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(json["sites"].as_array().unwrap().len(), embedded_sites().len());
+    assert_eq!(
+        json["sites"].as_array().unwrap().len(),
+        embedded_sites().len()
+    );
 }

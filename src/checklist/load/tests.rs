@@ -4,8 +4,7 @@ use super::*;
 use crate::target::SiteKind;
 
 fn load_text(text: &str) -> Result<Checklist, InputError> {
-    let origin = Origin::File(PathBuf::from("my.toml"));
-    Ok(compile(resolve(&origin, text, 0)?, origin.label()))
+    super::load_text(&Origin::File(PathBuf::from("my.toml")), text)
 }
 
 const HEADER: &str = "[checklist]\nid = \"t\"\nversion = \"1\"\ntitle = \"T\"\n";
@@ -132,4 +131,96 @@ fn url_forms_include_dropped_d_stroke_and_joined_words() {
     }
     let article = url::Url::parse("http://x.vn/tin/hop-mat-cac-lanh-dao-nghi-huu.html").unwrap();
     assert!(c.signals.url_hits(&article, false).is_empty());
+}
+
+#[test]
+fn weights_are_finite_and_at_most_100() {
+    for (weight, ok) in [
+        ("0", true),
+        ("100", true),
+        ("100.5", false),
+        ("1e308", false),
+    ] {
+        let text = format!(
+            "{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nweight = {weight}\nlink_text = [\"x\"]\n"
+        );
+        match load_text(&text) {
+            Ok(_) => assert!(ok, "{weight} accepted"),
+            Err(e) => {
+                assert!(!ok, "{weight}: {e}");
+                assert_eq!(e.line, Some(7), "{e}");
+            }
+        }
+    }
+    for weight in ["nan", "inf", "-1"] {
+        let text = format!(
+            "{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nweight = {weight}\nlink_text = [\"x\"]\n"
+        );
+        assert!(load_text(&text).is_err(), "{weight}");
+    }
+}
+
+#[test]
+fn issue_13_needles_are_limited_in_number_and_words() {
+    let words = vec!["a"; 50_000].join(" ");
+    let text =
+        format!("{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nlink_text = [\"{words}\"]\n");
+    let e = load_text(&text).unwrap_err();
+    assert_eq!(e.line, Some(7), "{e}");
+    assert!(e.message.contains("the most is"), "{e}");
+    assert!(e.to_string().len() < 300, "clipped: {e}");
+    let many: Vec<String> = (0..300).map(|i| format!("\"n{i}\"")).collect();
+    let text = format!(
+        "{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nlink_text = [{}]\n",
+        many.join(", ")
+    );
+    let e = load_text(&text).unwrap_err();
+    assert!(e.message.contains("300 needles"), "{e}");
+    assert!(e.message.contains("the most is 256"), "{e}");
+}
+
+#[test]
+fn issue_13_long_ids_and_titles_are_refused_with_clipped_echoes() {
+    let id = "a".repeat(200_000);
+    let text = format!("{HEADER}\n[[item]]\nid = \"{id}\"\ntitle = \"A\"\nlink_text = [\"x\"]\n");
+    let e = load_text(&text).unwrap_err();
+    assert_eq!(e.line, Some(7), "{e}");
+    assert!(
+        e.message
+            .contains("200000 characters long; the most is 128"),
+        "{e}"
+    );
+    assert!(e.to_string().len() < 200, "clipped: {e}");
+    let title = "T".repeat(513);
+    let text =
+        format!("{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"{title}\"\nlink_text = [\"x\"]\n");
+    assert!(load_text(&text).unwrap_err().message.contains("title"));
+    let text = format!(
+        "{HEADER}\n[[item]]\nid = \"a\"\ntitle = \"A\"\nweight = \"{}\"\n",
+        "w".repeat(100_000)
+    );
+    let e = load_text(&text).unwrap_err();
+    assert!(
+        e.to_string().len() < 400,
+        "a parser message is clipped too: {e}"
+    );
+}
+
+#[test]
+fn rulesets_disable_and_overrides_keep_their_meaning() {
+    let text = "[checklist]\nid = \"x\"\nversion = \"1\"\ntitle = \"T\"\nextends = \"vn-gov-portal\"\n\
+                disable = [\"rss\", \"rss\"]\n";
+    let e = load_text(text).unwrap_err();
+    assert_eq!(e.line, Some(6), "disabling twice is an error: {e}");
+    let text = format!(
+        "{HEADER}\n[[ruleset]]\nid = \"r1\"\ntitle = \"A\"\n\n[[ruleset]]\nid = \"r2\"\ntitle = \"B\"\n\n\
+         [[ruleset]]\nid = \"r1\"\ntitle = \"C\"\n\n[[item]]\nid = \"a\"\ntitle = \"A\"\nlink_text = [\"x\"]\n"
+    );
+    let c = load_text(&text).unwrap();
+    let rulesets: Vec<_> = c
+        .rulesets
+        .iter()
+        .map(|r| (r.id.as_str(), r.title.as_str()))
+        .collect();
+    assert_eq!(rulesets, vec![("r2", "B"), ("r1", "C")]);
 }
