@@ -84,9 +84,10 @@ fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
         shard: None,
     };
     let count = first.shard.as_ref().map_or(0, |s| s.shard.count);
-    let as_of = first.as_of;
+    let (as_of, first_path) = (first.as_of, first_path.clone());
     for (path, run) in shards {
-        check_belongs(&path, &run, as_of, &all_targets, count, &mut seen_shards)?;
+        let first = (as_of, first_path.as_path());
+        check_belongs(&path, &run, first, &all_targets, count, &mut seen_shards)?;
         for site in &run.sites {
             let (id, version) = site
                 .checklist
@@ -168,7 +169,7 @@ fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
 fn check_belongs(
     path: &Path,
     run: &AuditRun,
-    as_of: jiff::civil::Date,
+    (as_of, first): (jiff::civil::Date, &Path),
     all_targets: &[String],
     count: u32,
     seen: &mut HashMap<u32, PathBuf>,
@@ -179,14 +180,16 @@ fn check_belongs(
     };
     if run.as_of != as_of {
         return bad(format!(
-            "was judged as of {}, the first shard as of {as_of}: every shard needs the same --as-of",
-            run.as_of
+            "was judged as of {}, but {} as of {as_of}: every shard needs the same --as-of",
+            run.as_of,
+            first.display()
         ));
     }
     if shard.shard.count != count || shard.all_targets != all_targets {
         return bad(format!(
-            "is shard {} of another split or another targets file than the first shard",
-            shard.shard
+            "is shard {} of another split or another targets file than {}",
+            shard.shard,
+            first.display()
         ));
     }
     if let Some(other) = seen.insert(shard.shard.index, path.to_path_buf()) {

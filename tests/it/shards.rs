@@ -181,6 +181,23 @@ async fn shards_that_do_not_belong_together_are_refused_naming_the_shard() {
         stderr.contains("in no shard") && stderr.contains("2/2"),
         "{stderr}"
     );
+    // Another checklist version, or another rule set, in one shard.
+    ok(&run_binary(audit("t2", "h3.sqlite", &["--shard", "2/2"]), dir.path()).await);
+    let json = std::fs::read_to_string(dir.path().join("t2/run.json")).unwrap();
+    for (from, to) in [
+        ("vn-gov-portal@2026.11.1", "vn-gov-portal@2025.1.0"),
+        ("\"ruleset\": \"nd224_2026\"", "\"ruleset\": \"nd42_2022\""),
+    ] {
+        assert!(json.contains(from), "{from}");
+        std::fs::write(dir.path().join("t2/run.json"), json.replacen(from, to, 1)).unwrap();
+        let merge = run_binary(["merge", "--out", "m", "s1", "t2"], dir.path()).await;
+        let stderr = String::from_utf8_lossy(&merge.stderr);
+        assert_eq!(merge.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("t2/run.json") && stderr.contains("same checklist"),
+            "{stderr}"
+        );
+    }
     assert!(!dir.path().join("m").exists(), "nothing written");
 }
 
