@@ -88,70 +88,13 @@ fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
     for (path, run) in shards {
         let first = (as_of, first_path.as_path());
         check_belongs(&path, &run, first, &all_targets, count, &mut seen_shards)?;
-        for site in &run.sites {
-            let (id, version) = site
-                .checklist
-                .split_once('@')
-                .unwrap_or((&site.checklist, ""));
-            let entry = versions
-                .entry(id.to_owned())
-                .or_insert_with(|| (version.to_owned(), site.ruleset.clone(), path.clone()));
-            if entry.0 != version || entry.1 != site.ruleset {
-                return Err(InputError::in_file(
-                    &path,
-                    format!(
-                        "judges `{id}` by version {version} and rule set {}, but {} by version {} and rule set {}: audit every shard with the same checklist",
-                        site.ruleset,
-                        entry.2.display(),
-                        entry.0,
-                        entry.1
-                    ),
-                ));
-            }
-            if let Some(other) = owner.insert(site.target.id.clone(), path.clone()) {
-                return Err(InputError::in_file(
-                    &path,
-                    format!(
-                        "site `{}` is also in {}: a site must be counted once",
-                        site.target.id,
-                        other.display()
-                    ),
-                ));
-            }
-        }
+        check_sites(&path, &run, &mut versions, &mut owner)?;
         merged.started_at = merged.started_at.min(run.started_at.clone());
         merged.duration = merged.duration.max(run.duration);
         merged.interrupted |= run.interrupted;
         merged.sites.extend(run.sites);
     }
-    let missing: Vec<&String> = all_targets
-        .iter()
-        .filter(|id| !owner.contains_key(*id))
-        .collect();
-    if !missing.is_empty() {
-        let shards_missing: Vec<String> = (1..=count)
-            .filter(|k| !seen_shards.contains_key(k))
-            .map(|k| format!("{k}/{count}"))
-            .collect();
-        return Err(InputError::in_file(
-            Path::new("merge"),
-            format!(
-                "{} target(s) are in no shard: {}{}",
-                missing.len(),
-                missing
-                    .iter()
-                    .take(20)
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if shards_missing.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (shard(s) {} not given)", shards_missing.join(", "))
-                }
-            ),
-        ));
-    }
+    no_target_left_out(&all_targets, &owner, &seen_shards, count)?;
     let position: HashMap<&String, usize> = all_targets
         .iter()
         .enumerate()
@@ -161,6 +104,88 @@ fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
         .sites
         .sort_by_key(|s| position.get(&s.target.id).copied().unwrap_or(usize::MAX));
     Ok(merged)
+}
+
+/// Each site of the shard at `path`: judged by the same version and rule
+/// set of its checklist as in the other shards, and in no other shard.
+fn check_sites(
+    path: &Path,
+    run: &AuditRun,
+    versions: &mut BTreeMap<String, (String, String, PathBuf)>,
+    owner: &mut HashMap<String, PathBuf>,
+) -> Result<(), InputError> {
+    for site in &run.sites {
+        let (id, version) = site
+            .checklist
+            .split_once('@')
+            .unwrap_or((&site.checklist, ""));
+        let entry = versions
+            .entry(id.to_owned())
+            .or_insert_with(|| (version.to_owned(), site.ruleset.clone(), path.to_path_buf()));
+        if entry.0 != version || entry.1 != site.ruleset {
+            return Err(InputError::in_file(
+                path,
+                format!(
+                    "judges `{id}` by version {version} and rule set {}, but {} by version {} and rule set {}: audit every shard with the same checklist",
+                    site.ruleset,
+                    entry.2.display(),
+                    entry.0,
+                    entry.1
+                ),
+            ));
+        }
+        if let Some(other) = owner.insert(site.target.id.clone(), path.to_path_buf()) {
+            return Err(InputError::in_file(
+                path,
+                format!(
+                    "site `{}` is also in {}: a site must be counted once",
+                    site.target.id,
+                    other.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every target of the run is in a shard; else which are not, and which
+/// shards were not given.
+fn no_target_left_out(
+    all_targets: &[String],
+    owner: &HashMap<String, PathBuf>,
+    seen_shards: &HashMap<u32, PathBuf>,
+    count: u32,
+) -> Result<(), InputError> {
+    let missing: Vec<&str> = all_targets
+        .iter()
+        .filter(|id| !owner.contains_key(*id))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shards_missing: Vec<String> = (1..=count)
+        .filter(|k| !seen_shards.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    Err(InputError::in_file(
+        Path::new("merge"),
+        format!(
+            "{} target(s) are in no shard: {}{}",
+            missing.len(),
+            missing
+                .iter()
+                .take(20)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if shards_missing.is_empty() {
+                String::new()
+            } else {
+                format!(" (shard(s) {} not given)", shards_missing.join(", "))
+            }
+        ),
+    ))
 }
 
 /// Whether the shard at `path` is another shard of the first shard's run:
