@@ -83,7 +83,7 @@ impl Journal {
         let file = File::open(path).map_err(|_| {
             InputError::in_file(
                 path,
-                "no unfinished run to resume here (run without --resume to start one)",
+                "no unfinished run to resume here: a resume needs the same --out and --as-of as the first attempt (without --as-of the date is today's, and `{date}` in --out changes with it); run without --resume to start one",
             )
         })?;
         let mut lines = BufReader::new(file).lines();
