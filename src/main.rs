@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    raise_open_file_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -40,6 +41,23 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("portal-audit: internal failure: {error:#}");
                 ExitCode::from(Exit::Internal as u8)
+            }
+        }
+    }
+}
+
+/// Lifts the soft limit on open files to the hard one: a run over thousands
+/// of sites keeps a few connections per site in flight, more than the usual
+/// soft limit of 1,024.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let mut limit = getrlimit(Resource::Nofile);
+        if limit.current < limit.maximum {
+            limit.current = limit.maximum;
+            if let Err(e) = setrlimit(Resource::Nofile, limit) {
+                tracing::debug!("cannot raise the open-file limit: {e}");
             }
         }
     }
