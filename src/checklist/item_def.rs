@@ -65,12 +65,13 @@ pub(super) fn compile_item(
         )));
     }
     let item = Item {
-        id,
-        title: def.title.clone(),
-        title_en: def.title_en.clone(),
+        id: id.into(),
+        title: def.title.as_str().into(),
+        title_en: def.title_en.as_deref().map(Into::into),
         weight,
         applies_to,
         basis,
+        basis_first_asked: std::sync::OnceLock::new(),
         period: item_period,
         report_only: def.report_only,
         site_checks,

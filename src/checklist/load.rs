@@ -226,7 +226,7 @@ impl Resolved {
     /// Drops the inherited items `disable` names.
     fn disable(&mut self, off: &[Spanned<String>], err: &impl AtSpan) -> Result<(), InputError> {
         for off in off {
-            let Some(pos) = self.items.iter().position(|i| &i.id == off.get_ref()) else {
+            let Some(pos) = self.items.iter().position(|i| *i.id == **off.get_ref()) else {
                 return Err(err(
                     off.span(),
                     format!(
@@ -248,7 +248,7 @@ impl Resolved {
         err: &impl AtSpan,
     ) -> Result<(), InputError> {
         for ov in overrides {
-            let Some(item) = self.items.iter_mut().find(|i| &i.id == ov.id.get_ref()) else {
+            let Some(item) = self.items.iter_mut().find(|i| *i.id == **ov.id.get_ref()) else {
                 return Err(err(
                     ov.id.span(),
                     format!(

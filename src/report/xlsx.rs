@@ -191,11 +191,11 @@ fn to_add_sheet(
                 Cell::from(item_title(f, lang)),
                 Cell::from(status_word(f.status, lang)),
                 Cell::from(placement_word(f.placement, lang)),
-                Cell::from(f.basis.as_str()),
+                Cell::from(&*f.basis),
                 Cell::from(evidence_for(f, lang).into_owned()),
                 Cell::from(f.evidence_url.as_deref().unwrap_or_default()),
                 Cell::from(site.target.id.as_str()),
-                Cell::from(f.item_id.as_str()),
+                Cell::from(&*f.item_id),
             ]);
         }
     }
@@ -285,7 +285,7 @@ fn changes_sheet(
         .iter()
         .map(|c| {
             let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
-            let item = site.and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id));
+            let item = site.and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id));
             let regression = regression_word(c.is_regression(), lang);
             vec![
                 Cell::from(site.map_or("", |s| s.target.name.as_str())),

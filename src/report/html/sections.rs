@@ -265,7 +265,7 @@ pub(super) fn write_changes(
     writeln!(out, "<tbody>")?;
     for c in changes {
         let site = run.sites.iter().find(|s| s.target.id == c.site_id);
-        let finding = site.and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id));
+        let finding = site.and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id));
         let regression = c.is_regression();
         write!(
             out,
