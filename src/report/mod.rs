@@ -147,7 +147,8 @@ pub fn write_reports(
     files.stream("report.html", |file| {
         Ok(write_html(file, run, &input.changes.items, options.lang)?)
     })?;
-    files.write(workbook_name(options.lang), &workbook(input, options.lang)?)?;
+    let book = workbook(input, options.lang, out)?;
+    files.write(workbook_name(options.lang), &book)?;
     for site in &run.sites {
         let path = out.join(fix_lists_in).join(fix_list_name(&site.target.id));
         folder::write_file(&path, render_fix_list(run, site, options.lang).as_bytes())?;
