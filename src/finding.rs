@@ -2,6 +2,7 @@
 //! rows are the product: leaders read them, history and CI gates key on them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -100,25 +101,27 @@ pub enum Placement {
     Server,
 }
 
-/// One item's verdict for one site.
+/// One item's verdict for one site. The item's texts are shared by every
+/// site's finding for it, and a site's repeated evidence ("site not
+/// audited: …") by its findings: 10,000 failed sites make 530,000 findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The checklist item.
-    pub item_id: String,
+    pub item_id: Arc<str>,
     /// Its title, in the checklist's language.
-    pub item_title: String,
+    pub item_title: Arc<str>,
     /// Its English gloss, when the checklist gives one.
-    pub item_title_en: Option<String>,
+    pub item_title_en: Option<Arc<str>>,
     /// The verdict.
     pub status: Status,
     /// Where the evidence is (a page, or a link target).
     pub evidence_url: Option<String>,
     /// What matched, or for a missing item where we looked.
-    pub evidence: String,
+    pub evidence: Arc<str>,
     /// Pages searched, for missing items.
     pub pages_searched: Option<usize>,
     /// Legal bases in force on the audit date.
-    pub basis: String,
+    pub basis: Arc<str>,
     /// Weight in the score (0 for report-only items).
     pub weight: f64,
     /// Reported, never scored.

@@ -230,12 +230,12 @@ fn item_changes(previous: &Previous, run: &AuditRun) -> Vec<Change> {
         for f in &site.findings {
             let before = previous
                 .statuses
-                .get(&(site.target.id.clone(), f.item_id.clone()))
+                .get(&(site.target.id.clone(), f.item_id.to_string()))
                 .copied();
             if before != Some(f.status) {
                 changes.push(Change {
                     site_id: site.target.id.clone(),
-                    item_id: f.item_id.clone(),
+                    item_id: f.item_id.to_string(),
                     before,
                     after: Some(f.status),
                 });

@@ -45,7 +45,7 @@ pub fn score(findings: &[Finding]) -> SiteScore {
             Status::Unknown => {}
         }
         if f.status.needs_action() {
-            s.needs_action.push(f.item_id.clone());
+            s.needs_action.push(f.item_id.to_string());
         }
         if let Some(credit) = f.status.credit() {
             earned += credit * f.weight;
@@ -69,9 +69,9 @@ mod tests {
             item_title_en: None,
             status,
             evidence_url: None,
-            evidence: String::new(),
+            evidence: "".into(),
             pages_searched: None,
-            basis: String::new(),
+            basis: "".into(),
             weight,
             report_only: false,
             placement: crate::finding::Placement::default(),

@@ -77,12 +77,13 @@ pub(super) fn compile_item(
     let (title, title_en) = (std::mem::take(&mut def.title), def.title_en.take());
     let (signals_written, excludes) = written_signals(def);
     let item = Item {
-        id,
-        title,
-        title_en,
+        id: id.into(),
+        title: title.into(),
+        title_en: title_en.map(Into::into),
         weight,
         applies_to,
         basis,
+        basis_first_asked: std::sync::OnceLock::new(),
         period: item_period,
         report_only,
         site_checks,

@@ -257,7 +257,7 @@ impl Resolved {
     }
 
     /// Where each item sits in `items`, by id.
-    fn positions(&self) -> HashMap<String, usize> {
+    fn positions(&self) -> HashMap<std::sync::Arc<str>, usize> {
         self.items
             .iter()
             .enumerate()
@@ -270,7 +270,7 @@ impl Resolved {
         let positions = self.positions();
         let mut dropped = HashSet::new();
         for off in off {
-            match positions.get(off.get_ref()) {
+            match positions.get(off.get_ref().as_str()) {
                 Some(&pos) if dropped.insert(pos) => {}
                 _ => {
                     return Err(err(
@@ -302,7 +302,7 @@ impl Resolved {
         let positions = self.positions();
         for ov in overrides {
             let Some(item) = positions
-                .get(ov.id.get_ref())
+                .get(ov.id.get_ref().as_str())
                 .and_then(|&pos| self.items.get_mut(pos))
             else {
                 return Err(err(
@@ -346,7 +346,7 @@ impl Resolved {
             }
             own_ids.insert(id.clone());
             let (item, excludes) = compile_item(def, err)?;
-            match positions.get(&item.id).copied() {
+            match positions.get(&*item.id).copied() {
                 Some(pos) if pos < self.items.len() => {
                     self.items[pos] = item;
                     self.excludes[pos] = excludes;

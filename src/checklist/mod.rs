@@ -9,6 +9,7 @@ mod matcher;
 pub mod model;
 
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 
 use jiff::civil::Date;
 use regex::Regex;
@@ -200,17 +201,21 @@ impl FromStr for SiteCheck {
 #[derive(Debug, Clone)]
 pub struct Item {
     /// Stable id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Title in the checklist's language.
-    pub title: String,
+    pub title: Arc<str>,
     /// English gloss.
-    pub title_en: Option<String>,
+    pub title_en: Option<Arc<str>>,
     /// Weight in the score.
     pub weight: f64,
     /// Kinds it applies to.
     pub applies_to: Vec<SiteKind>,
     /// Legal bases with dates.
     pub basis: Vec<Basis>,
+    /// The bases in force on the first date [`Item::basis_on`] was asked
+    /// for (the run's audit date), kept so that every site's finding shares
+    /// the text.
+    pub basis_first_asked: OnceLock<(Date, Arc<str>)>,
     /// When the item itself applies.
     pub period: Period,
     /// Reported but never scored.
@@ -292,7 +297,7 @@ impl Item {
     #[must_use]
     pub fn placement(&self) -> Placement {
         let w = &self.signals_written;
-        if self.id == "header_identity" || self.id == "site_search" {
+        if &*self.id == "header_identity" || &*self.id == "site_search" {
             Placement::Header
         } else if !self.is_section() && !w.pattern.is_empty() {
             Placement::Footer
@@ -330,15 +335,23 @@ impl Item {
         }
     }
 
-    /// The bases in force on `date`, joined for a CSV cell.
+    /// The bases in force on `date`, joined for a CSV cell; the same text
+    /// each time for the run's date.
     #[must_use]
-    pub fn basis_on(&self, date: Date) -> String {
-        self.basis
-            .iter()
-            .filter(|b| b.period.contains(date))
-            .map(|b| b.reference.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+    pub fn basis_on(&self, date: Date) -> Arc<str> {
+        let joined = || -> Arc<str> {
+            self.basis
+                .iter()
+                .filter(|b| b.period.contains(date))
+                .map(|b| b.reference.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into()
+        };
+        match self.basis_first_asked.get_or_init(|| (date, joined())) {
+            (first, text) if *first == date => Arc::clone(text),
+            _ => joined(),
+        }
     }
 }
 
@@ -357,6 +370,6 @@ impl Checklist {
     /// Looks an item up by id.
     #[must_use]
     pub fn item(&self, id: &str) -> Option<&Item> {
-        self.items.iter().find(|i| i.id == id)
+        self.items.iter().find(|i| &*i.id == id)
     }
 }

@@ -47,9 +47,7 @@ pub(super) fn judge(
     finding: &mut Finding,
 ) {
     let Some((date, by)) = newest(audit, index, item) else {
-        finding
-            .evidence
-            .push_str("; no date found to judge freshness");
+        finding.evidence = format!("{}; no date found to judge freshness", finding.evidence).into();
         return;
     };
     let age = (as_of - date).get_days();
@@ -59,9 +57,10 @@ pub(super) fn judge(
         finding.evidence = format!(
             "newest date {date} is {age} days before {as_of} (limit {days} days), {}",
             by.describe()
-        );
+        )
+        .into();
     } else {
-        finding.evidence.push_str(&format!("; newest date {date}"));
+        finding.evidence = format!("{}; newest date {date}", finding.evidence).into();
     }
 }
 

@@ -22,6 +22,7 @@ mod role;
 mod site_checks;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use url::Url;
@@ -349,7 +350,7 @@ impl SiteAudit {
                 let mut finding = blank_finding(item, as_of);
                 if let Some(reason) = not_applicable(item, kind, as_of) {
                     finding.status = Status::NotApplicable;
-                    finding.evidence = reason;
+                    finding.evidence = reason.into();
                     return finding;
                 }
                 self.decide(index, item, site, &mut finding);
@@ -367,7 +368,8 @@ impl SiteAudit {
                             self.pages_searched,
                             item.signals_written.summary()
                         ),
-                    };
+                    }
+                    .into();
                 }
                 finding
             })
@@ -522,7 +524,7 @@ fn blank_finding(item: &Item, as_of: Date) -> Finding {
         item_title_en: item.title_en.clone(),
         status: Status::Missing,
         evidence_url: None,
-        evidence: String::new(),
+        evidence: Arc::from(""),
         pages_searched: None,
         basis: item.basis_on(as_of),
         weight: if item.report_only { 0.0 } else { item.weight },
@@ -543,12 +545,13 @@ fn not_applicable(item: &Item, kind: SiteKind, as_of: Date) -> Option<String> {
 fn set(finding: &mut Finding, status: Status, url: &str, evidence: String) {
     finding.status = status;
     finding.evidence_url = Some(url.to_owned());
-    finding.evidence = evidence;
+    finding.evidence = evidence.into();
 }
 
 /// Findings for a site that could not be audited: every applicable item
 /// unknown, the rest not applicable; except that a TLS failure is itself
-/// the finding for items that rest on HTTPS.
+/// the finding for items that rest on HTTPS. Each evidence text is made
+/// once and shared by the site's findings.
 #[must_use]
 pub fn unknown_findings(
     checklist: &Checklist,
@@ -560,6 +563,14 @@ pub fn unknown_findings(
         failure.kind,
         FailureKind::TlsInvalidCert | FailureKind::TlsHandshake
     );
+    let not_audited: Arc<str> = format!("site not audited: {}", failure.kind).into();
+    let tls_failed: Arc<str> = format!(
+        "{}: {}",
+        failure.kind,
+        clip(&failure.detail, EVIDENCE_CHARS)
+    )
+    .into();
+    let mut reasons: Vec<(String, Arc<str>)> = Vec::new();
     checklist
         .items
         .iter()
@@ -568,22 +579,28 @@ pub fn unknown_findings(
             match not_applicable(item, kind, as_of) {
                 Some(why) => {
                     finding.status = Status::NotApplicable;
-                    finding.evidence = why;
+                    finding.evidence = shared(&mut reasons, why);
                 }
                 None if tls_failure && item.site_checks.contains(&SiteCheck::Https) => {
                     finding.status = Status::Missing;
-                    finding.evidence = format!(
-                        "{}: {}",
-                        failure.kind,
-                        clip(&failure.detail, EVIDENCE_CHARS)
-                    );
+                    finding.evidence = Arc::clone(&tls_failed);
                 }
                 None => {
                     finding.status = Status::Unknown;
-                    finding.evidence = format!("site not audited: {}", failure.kind);
+                    finding.evidence = Arc::clone(&not_audited);
                 }
             }
             finding
         })
         .collect()
+}
+
+/// `text`, as the copy already in `made` if there is one.
+fn shared(made: &mut Vec<(String, Arc<str>)>, text: String) -> Arc<str> {
+    if let Some((_, copy)) = made.iter().find(|(t, _)| *t == text) {
+        return Arc::clone(copy);
+    }
+    let copy: Arc<str> = text.as_str().into();
+    made.push((text, Arc::clone(&copy)));
+    copy
 }

@@ -321,14 +321,14 @@ fn finding_row<'a>(
     FindingRow {
         site_id: site.target.id.as_str().into(),
         site_name: site.target.name.as_str().into(),
-        item_id: f.item_id.as_str().into(),
+        item_id: (&*f.item_id).into(),
         item_title: item_title(f, lang).into(),
         status: status_cell(f.status, lang).into(),
         evidence_url: f.evidence_url.as_deref().unwrap_or_default().into(),
         evidence,
         pages_searched: f.pages_searched,
         placement: placement_word(f.placement, lang).into(),
-        basis: f.basis.as_str().into(),
+        basis: (&*f.basis).into(),
         weight: with_decimal_mark(format!("{}", f.weight), options).into(),
         as_of: run.as_of.to_string().into(),
     }
@@ -395,7 +395,7 @@ pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Re
     for c in &input.changes.items {
         let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
         let title = site
-            .and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id))
+            .and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id))
             .map_or("", |f| item_title(f, lang));
         w.serialize(ChangeRow {
             site_id: c.site_id.as_str().into(),
@@ -437,7 +437,7 @@ pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<
         .map(|h| header_word(h, lang).to_owned())
         .chain(items.iter().map(|f| match lang {
             Lang::Vi => short_title(&f.item_title).to_owned(),
-            Lang::En => f.item_id.clone(),
+            Lang::En => f.item_id.to_string(),
         }))
         .collect();
     write_cells(&mut w, header)?;

@@ -25,7 +25,7 @@ pub use self::csv::{
 };
 pub use self::evidence::{evidence_for, evidence_text};
 pub use self::folder::{OutputFolder, check_out};
-pub use self::html::{fix_list_name, render_fix_list, render_html};
+pub use self::html::{fix_list_name, render_fix_list, render_html, write_html};
 pub use self::json::{read_run_json, run_json, write_run_json};
 pub use self::xlsx::{workbook, workbook_name};
 
@@ -115,9 +115,9 @@ pub struct WrittenReports {
 
 /// Writes all reports into the folder `out` (a staging folder: see
 /// [`OutputFolder::replace_with`]). Each file is written and synced as soon
-/// as it is made, and `findings.csv` and `run.json` as they are serialised,
-/// so that only one is ever in memory (with 10,000 sites they weigh hundreds
-/// of megabytes together).
+/// as it is made, and `findings.csv`, `run.json` and `report.html` while
+/// they are made, so that at most one small file is ever in memory (with
+/// 10,000 sites those three weigh hundreds of megabytes together).
 ///
 /// # Errors
 /// When the folder or a file cannot be written.
@@ -144,11 +144,11 @@ pub fn write_reports(
     files.stream("run.json", |file| {
         write_run_json(run, input.run_id, &input.changes.items, file)
     })?;
-    files.write(
-        "report.html",
-        render_html(run, &input.changes.items, options.lang).as_bytes(),
-    )?;
-    files.write(workbook_name(options.lang), &workbook(input, options.lang)?)?;
+    files.stream("report.html", |file| {
+        Ok(write_html(file, run, &input.changes.items, options.lang)?)
+    })?;
+    let book = workbook(input, options.lang, out)?;
+    files.write(workbook_name(options.lang), &book)?;
     for site in &run.sites {
         let path = out.join(fix_lists_in).join(fix_list_name(&site.target.id));
         folder::write_file(&path, render_fix_list(run, site, options.lang).as_bytes())?;

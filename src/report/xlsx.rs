@@ -4,7 +4,15 @@
 //! are frozen and filtered, columns are sized to their content, and text is
 //! written as text, so it opens the same in any locale and nothing in it is
 //! ever run as a formula.
+//!
+//! Every sheet is written row by row in rust_xlsxwriter's "low memory" mode:
+//! a row goes to a temporary file in the output folder as soon as the next
+//! one starts (the matrix alone held about 100 MB at 10,000 sites), while
+//! the strings stay shared as in a standard workbook.
 
+use std::path::Path;
+
+use anyhow::Context as _;
 use rust_xlsxwriter::{Color, Format, Note, Workbook, Worksheet, XlsxError};
 
 use super::csv::short_title;
@@ -27,20 +35,36 @@ pub fn workbook_name(lang: Lang) -> &'static str {
     }
 }
 
-/// The workbook's bytes.
+/// The workbook's bytes; its sheets' rows wait in temporary files in
+/// `scratch` until it is assembled.
 ///
 /// # Errors
-/// When the workbook cannot be assembled (a sheet larger than Excel allows).
-pub fn workbook(input: ReportInput<'_>, lang: Lang) -> anyhow::Result<Vec<u8>> {
+/// When the workbook cannot be assembled (a sheet larger than Excel allows),
+/// or a temporary file cannot be made.
+pub fn workbook(input: ReportInput<'_>, lang: Lang, scratch: &Path) -> anyhow::Result<Vec<u8>> {
+    // rust_xlsxwriter makes each sheet's first temporary file in the system's
+    // temporary folder, and panics if it cannot: ask first.
+    tempfile::tempfile().with_context(|| {
+        format!(
+            "cannot write the workbook: no temporary file can be made in {} (set TMPDIR)",
+            std::env::temp_dir().display()
+        )
+    })?;
     let mut book = Workbook::new();
+    book.set_tempdir(scratch)
+        .with_context(|| format!("cannot make temporary files in {}", scratch.display()))?;
     let names = match lang {
         Lang::Vi => ["Bảng điểm", "Cần bổ sung", "Ma trận", "Thay đổi"],
         Lang::En => ["Scorecard", "To add", "Matrix", "Changes"],
     };
-    scorecard_sheet(book.add_worksheet().set_name(names[0])?, input, lang)?;
-    to_add_sheet(book.add_worksheet().set_name(names[1])?, input, lang)?;
-    matrix_sheet(book.add_worksheet().set_name(names[2])?, input, lang)?;
-    changes_sheet(book.add_worksheet().set_name(names[3])?, input, lang)?;
+    let sheet = book.add_worksheet_with_low_memory().set_name(names[0])?;
+    scorecard_sheet(sheet, input, lang)?;
+    let sheet = book.add_worksheet_with_low_memory().set_name(names[1])?;
+    to_add_sheet(sheet, input, lang)?;
+    let sheet = book.add_worksheet_with_low_memory().set_name(names[2])?;
+    matrix_sheet(sheet, input, lang)?;
+    let sheet = book.add_worksheet_with_low_memory().set_name(names[3])?;
+    changes_sheet(sheet, input, lang)?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -75,12 +99,13 @@ fn count(value: usize) -> Cell {
     Cell::Number(value as f64)
 }
 
-/// Writes a table: a bold header row, frozen and filtered, then `rows`;
-/// columns are sized to their content (at most [`MAX_WIDTH`], text wraps).
+/// Writes a table: a bold header row, frozen and filtered, then `rows` in
+/// order, each as it comes; columns are sized to their content (at most
+/// [`MAX_WIDTH`], text wraps).
 fn write_table(
     sheet: &mut Worksheet,
     headers: &[&str],
-    rows: Vec<Vec<Cell>>,
+    rows: impl Iterator<Item = Vec<Cell>>,
 ) -> Result<(), XlsxError> {
     let bold = Format::new()
         .set_bold()
@@ -90,8 +115,10 @@ fn write_table(
     for (col, title) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *title, &bold)?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+    let mut last_row = 0;
+    for row in rows {
+        last_row += 1;
+        let r = last_row;
         for (c, cell) in row.iter().enumerate() {
             let col = c as u16;
             match cell {
@@ -111,7 +138,6 @@ fn write_table(
         sheet.set_column_width(c as u16, (*width).min(MAX_WIDTH) as f64)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     sheet.autofilter(0, 0, last_row, headers.len().saturating_sub(1) as u16)?;
     Ok(())
 }
@@ -138,31 +164,26 @@ fn scorecard_sheet(
         "as_of",
     ];
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
-    let rows = input
-        .run
-        .sites
-        .iter()
-        .map(|site| {
-            let s = &site.score;
-            let failure = site.status.failure();
-            vec![
-                Cell::from(site.target.name.as_str()),
-                Cell::from(kind_word(site.target.kind, lang)),
-                number(s.score),
-                number(input.changes.score_change(&site.target.id)),
-                count(s.present),
-                count(s.missing),
-                count(s.placeholder),
-                count(s.stale),
-                Cell::from(titles_to_add(site, lang)),
-                Cell::from(outcome_word(failure, lang)),
-                Cell::from(site.target.id.as_str()),
-                Cell::from(site.target.url.as_str()),
-                Cell::from(site.status.code()),
-                Cell::from(input.run.as_of.to_string()),
-            ]
-        })
-        .collect();
+    let rows = input.run.sites.iter().map(|site| {
+        let s = &site.score;
+        let failure = site.status.failure();
+        vec![
+            Cell::from(site.target.name.as_str()),
+            Cell::from(kind_word(site.target.kind, lang)),
+            number(s.score),
+            number(input.changes.score_change(&site.target.id)),
+            count(s.present),
+            count(s.missing),
+            count(s.placeholder),
+            count(s.stale),
+            Cell::from(titles_to_add(site, lang)),
+            Cell::from(outcome_word(failure, lang)),
+            Cell::from(site.target.id.as_str()),
+            Cell::from(site.target.url.as_str()),
+            Cell::from(site.status.code()),
+            Cell::from(input.run.as_of.to_string()),
+        ]
+    });
     write_table(sheet, &headers, rows)
 }
 
@@ -183,22 +204,21 @@ fn to_add_sheet(
         "item_id",
     ];
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
-    let mut rows = Vec::new();
-    for site in &input.run.sites {
-        for f in site.findings.iter().filter(|f| f.to_fix()) {
-            rows.push(vec![
+    let rows = input.run.sites.iter().flat_map(|site| {
+        site.findings.iter().filter(|f| f.to_fix()).map(move |f| {
+            vec![
                 Cell::from(site.target.name.as_str()),
                 Cell::from(item_title(f, lang)),
                 Cell::from(status_word(f.status, lang)),
                 Cell::from(placement_word(f.placement, lang)),
-                Cell::from(f.basis.as_str()),
+                Cell::from(&*f.basis),
                 Cell::from(evidence_for(f, lang).into_owned()),
                 Cell::from(f.evidence_url.as_deref().unwrap_or_default()),
                 Cell::from(site.target.id.as_str()),
-                Cell::from(f.item_id.as_str()),
-            ]);
-        }
-    }
+                Cell::from(&*f.item_id),
+            ]
+        })
+    });
     write_table(sheet, &headers, rows)
 }
 
@@ -279,24 +299,19 @@ fn changes_sheet(
         "item_id",
     ];
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
-    let rows = input
-        .changes
-        .items
-        .iter()
-        .map(|c| {
-            let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
-            let item = site.and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id));
-            let regression = regression_word(c.is_regression(), lang);
-            vec![
-                Cell::from(site.map_or("", |s| s.target.name.as_str())),
-                Cell::from(item.map_or("", |f| item_title(f, lang))),
-                Cell::from(c.before.map_or("", |s| status_word(s, lang))),
-                Cell::from(c.after.map_or("", |s| status_word(s, lang))),
-                Cell::from(regression),
-                Cell::from(c.site_id.as_str()),
-                Cell::from(c.item_id.as_str()),
-            ]
-        })
-        .collect();
+    let rows = input.changes.items.iter().map(|c| {
+        let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
+        let item = site.and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id));
+        let regression = regression_word(c.is_regression(), lang);
+        vec![
+            Cell::from(site.map_or("", |s| s.target.name.as_str())),
+            Cell::from(item.map_or("", |f| item_title(f, lang))),
+            Cell::from(c.before.map_or("", |s| status_word(s, lang))),
+            Cell::from(c.after.map_or("", |s| status_word(s, lang))),
+            Cell::from(regression),
+            Cell::from(c.site_id.as_str()),
+            Cell::from(c.item_id.as_str()),
+        ]
+    });
     write_table(sheet, &headers, rows)
 }

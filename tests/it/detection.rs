@@ -30,7 +30,7 @@ fn status(site: &SiteResult, item: &str) -> (Status, String) {
     let f = site
         .findings
         .iter()
-        .find(|f| f.item_id == item)
+        .find(|f| &*f.item_id == item)
         .unwrap_or_else(|| panic!("no {item}"));
     (
         f.status,

@@ -22,7 +22,7 @@ async fn every_fixture_site_matches_its_expected_findings() {
         );
         for (item_id, expected) in &served.site.expected {
             total += 1;
-            let finding = site.findings.iter().find(|f| &f.item_id == item_id);
+            let finding = site.findings.iter().find(|f| *f.item_id == **item_id);
             match finding {
                 Some(f) if f.status == *expected => agree += 1,
                 Some(f) => mismatches.push(format!(
@@ -97,7 +97,7 @@ async fn rules_follow_the_audit_date() {
         run.sites[0]
             .findings
             .iter()
-            .find(|f| f.item_id == item)
+            .find(|f| &*f.item_id == item)
             .map(|f| f.status.as_str().to_owned())
             .unwrap()
     };

@@ -118,7 +118,7 @@ async fn deep_nesting_does_not_crash() {
         result
             .findings
             .iter()
-            .find(|f| f.item_id == "footer_address")
+            .find(|f| &*f.item_id == "footer_address")
             .unwrap()
             .status
             .as_str(),
@@ -203,7 +203,7 @@ async fn self_signed_certificate_is_a_finding() {
     let https = result
         .findings
         .iter()
-        .find(|f| f.item_id == "https")
+        .find(|f| &*f.item_id == "https")
         .unwrap();
     assert_eq!(https.status.as_str(), "missing", "{}", https.evidence);
 
@@ -215,7 +215,7 @@ async fn self_signed_certificate_is_a_finding() {
     let https = result
         .findings
         .iter()
-        .find(|f| f.item_id == "https")
+        .find(|f| &*f.item_id == "https")
         .unwrap();
     assert_eq!(https.status.as_str(), "missing");
     assert!(https.evidence.contains("certificate"), "{}", https.evidence);
@@ -223,7 +223,7 @@ async fn self_signed_certificate_is_a_finding() {
         result
             .findings
             .iter()
-            .find(|f| f.item_id == "org_functions")
+            .find(|f| &*f.item_id == "org_functions")
             .unwrap()
             .status
             .as_str(),

@@ -78,7 +78,7 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
     let budget = hostile
         .findings
         .iter()
-        .find(|f| f.item_id == "budget_finance")
+        .find(|f| &*f.item_id == "budget_finance")
         .unwrap();
     assert_eq!(budget.status, Status::Placeholder, "{}", budget.evidence);
     assert!(
@@ -92,9 +92,9 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
         .iter_mut()
         .find(|f| f.status.needs_action() && !f.report_only)
         .expect("the hostile site has something to fix");
-    to_fix.evidence = format!("{SCRIPT} {IMG} {}", to_fix.evidence);
+    to_fix.evidence = format!("{SCRIPT} {IMG} {}", to_fix.evidence).into();
     to_fix.evidence_url = Some(format!("https://127.0.0.1/{IMG}{SCRIPT}"));
-    let fixed_item = to_fix.item_id.clone();
+    let fixed_item = to_fix.item_id.to_string();
 
     let ok_site = run
         .sites
@@ -104,7 +104,7 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
     let agency = ok_site.target.name.clone();
     let changes = vec![Change {
         site_id: ok_site.target.id.clone(),
-        item_id: ok_site.findings[0].item_id.clone(),
+        item_id: ok_site.findings[0].item_id.to_string(),
         before: Some(Status::Missing),
         after: Some(ok_site.findings[0].status),
     }];

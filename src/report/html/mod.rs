@@ -10,6 +10,7 @@ mod words;
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::io;
 
 pub use self::fix_list::{fix_list_name, render_fix_list};
 use self::sections::{write_changes, write_matrix, write_site, write_summary};
@@ -24,7 +25,7 @@ const EVIDENCE_MAX: usize = 400;
 /// Longest link text shown for an evidence URL, in characters.
 const LINK_TEXT_MAX: usize = 80;
 
-/// Renders `report.html`: one self-contained page (inline CSS, no scripts, no
+/// Renders `report.html` into a string: one self-contained page (inline CSS, no scripts, no
 /// external assets) with the summary, the item matrix, what each agency must
 /// fix and the changes since the previous run. The same run always gives the
 /// same bytes.
@@ -36,6 +37,42 @@ pub fn render_html(run: &AuditRun, changes: &[Change], lang: Lang) -> String {
     let mut out = String::with_capacity(64 * 1024);
     write_page(&mut out, run, changes, ui(lang), lang).expect("writing into a String never fails");
     out
+}
+
+/// Writes the bytes of [`render_html`] into `out` as they are made: the
+/// page for 10,000 sites weighs about 70 MB, which need not be held.
+///
+/// # Errors
+/// When `out` fails.
+pub fn write_html(
+    out: &mut dyn io::Write,
+    run: &AuditRun,
+    changes: &[Change],
+    lang: Lang,
+) -> io::Result<()> {
+    let mut text = IoText { out, failed: None };
+    match write_page(&mut text, run, changes, ui(lang), lang) {
+        Ok(()) => Ok(()),
+        Err(fmt::Error) => Err(text
+            .failed
+            .unwrap_or_else(|| io::Error::other("formatting report.html failed"))),
+    }
+}
+
+/// The text of a page written straight into an [`io::Write`], keeping the
+/// error that `fmt::Write` cannot carry.
+struct IoText<'a> {
+    out: &'a mut dyn io::Write,
+    failed: Option<io::Error>,
+}
+
+impl fmt::Write for IoText<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.failed = Some(e);
+            fmt::Error
+        })
+    }
 }
 
 /// Escapes text for HTML element content and quoted attribute values:
@@ -78,7 +115,7 @@ fn anchor(site_id: &str) -> String {
 
 /// A link when `url` is http(s), plain text otherwise (never a `javascript:`
 /// or `data:` href).
-fn write_link(out: &mut String, url: &str) -> fmt::Result {
+fn write_link(out: &mut dyn fmt::Write, url: &str) -> fmt::Result {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let text = clip(url, LINK_TEXT_MAX);
     if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -93,7 +130,7 @@ fn write_link(out: &mut String, url: &str) -> fmt::Result {
     }
 }
 
-fn write_status(out: &mut String, status: Status, lang: Lang) -> fmt::Result {
+fn write_status(out: &mut dyn fmt::Write, status: Status, lang: Lang) -> fmt::Result {
     write!(
         out,
         r#"<span class="badge st-{}">{}</span>"#,
@@ -127,7 +164,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 }
 
 fn write_page(
-    out: &mut String,
+    out: &mut dyn fmt::Write,
     run: &AuditRun,
     changes: &[Change],
     t: &Ui,
@@ -167,7 +204,7 @@ fn write_page(
     writeln!(out, "</html>")
 }
 
-fn write_header(out: &mut String, run: &AuditRun, t: &Ui) -> fmt::Result {
+fn write_header(out: &mut dyn fmt::Write, run: &AuditRun, t: &Ui) -> fmt::Result {
     writeln!(out, "<header>")?;
     writeln!(out, "<h1>{}</h1>", t.title)?;
     let checklists = distinct(run.sites.iter().map(|s| s.checklist.as_str()));

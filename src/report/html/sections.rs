@@ -2,7 +2,7 @@
 //! item matrix, what each agency must fix, and the changes since the previous
 //! run.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use super::words::{Ui, kind_label, status_label};
 use super::{EVIDENCE_MAX, anchor, esc, item_title, write_link, write_status};
@@ -12,7 +12,7 @@ use crate::report::{Lang, evidence_for, matrix_columns, status_code};
 use crate::run::{AuditRun, Change, SiteResult, SiteStatus};
 
 pub(super) fn write_summary(
-    out: &mut String,
+    out: &mut dyn fmt::Write,
     sorted: &[&SiteResult],
     t: &Ui,
     lang: Lang,
@@ -82,7 +82,7 @@ pub(super) fn write_summary(
 }
 
 pub(super) fn write_matrix(
-    out: &mut String,
+    out: &mut dyn fmt::Write,
     run: &AuditRun,
     sorted: &[&SiteResult],
     t: &Ui,
@@ -146,7 +146,12 @@ pub(super) fn write_matrix(
     writeln!(out, "</section>")
 }
 
-pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang) -> fmt::Result {
+pub(super) fn write_site(
+    out: &mut dyn fmt::Write,
+    site: &SiteResult,
+    t: &Ui,
+    lang: Lang,
+) -> fmt::Result {
     writeln!(
         out,
         "<section class=\"site\" id=\"{}\">",
@@ -166,7 +171,7 @@ pub(super) fn write_site(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang
 }
 
 /// The site's address, pages, score, failure and notes.
-fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang) -> fmt::Result {
+fn write_site_meta(out: &mut dyn fmt::Write, site: &SiteResult, t: &Ui, lang: Lang) -> fmt::Result {
     write!(out, "<p class=\"meta\">{}: ", t.address)?;
     write_link(out, site.target.url.as_str())?;
     if let Some(final_url) = site.final_url.as_ref().filter(|u| *u != &site.target.url) {
@@ -204,7 +209,12 @@ fn write_site_meta(out: &mut String, site: &SiteResult, t: &Ui, lang: Lang) -> f
 }
 
 /// What the agency must add or fix, one row per item.
-fn write_fix_table(out: &mut String, to_fix: &[&Finding], t: &Ui, lang: Lang) -> fmt::Result {
+fn write_fix_table(
+    out: &mut dyn fmt::Write,
+    to_fix: &[&Finding],
+    t: &Ui,
+    lang: Lang,
+) -> fmt::Result {
     writeln!(out, "<table class=\"fix\">")?;
     writeln!(
         out,
@@ -244,7 +254,7 @@ fn write_fix_table(out: &mut String, to_fix: &[&Finding], t: &Ui, lang: Lang) ->
 }
 
 pub(super) fn write_changes(
-    out: &mut String,
+    out: &mut dyn fmt::Write,
     run: &AuditRun,
     changes: &[Change],
     t: &Ui,
@@ -265,7 +275,7 @@ pub(super) fn write_changes(
     writeln!(out, "<tbody>")?;
     for c in changes {
         let site = run.sites.iter().find(|s| s.target.id == c.site_id);
-        let finding = site.and_then(|s| s.findings.iter().find(|f| f.item_id == c.item_id));
+        let finding = site.and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id));
         let regression = c.is_regression();
         write!(
             out,

@@ -17,11 +17,11 @@ const IMG: &str = "\"><img src=x onerror=alert(1)>";
 fn finding(id: &str, status: Status) -> Finding {
     Finding {
         item_id: id.into(),
-        item_title: format!("Tiêu đề {id}"),
+        item_title: format!("Tiêu đề {id}").into(),
         item_title_en: None,
         status,
         evidence_url: None,
-        evidence: String::new(),
+        evidence: "".into(),
         pages_searched: None,
         basis: "Nghị định 42/2022/NĐ-CP".into(),
         weight: 1.0,
@@ -91,11 +91,11 @@ fn escape_covers_the_five_characters() {
 #[test]
 fn hostile_strings_are_escaped_everywhere() {
     let mut f = finding("footer_address", Status::Missing);
-    f.item_title = format!("Địa chỉ {SCRIPT}{IMG}");
-    f.item_title_en = Some(format!("Address {SCRIPT}{IMG}"));
-    f.evidence = format!("searched {SCRIPT} and {IMG}");
+    f.item_title = format!("Địa chỉ {SCRIPT}{IMG}").into();
+    f.item_title_en = Some(format!("Address {SCRIPT}{IMG}").into());
+    f.evidence = format!("searched {SCRIPT} and {IMG}").into();
     f.evidence_url = Some(format!("https://x.gov.vn/{IMG}{SCRIPT}"));
-    f.basis = format!("{SCRIPT}{IMG}");
+    f.basis = format!("{SCRIPT}{IMG}").into();
     f.pages_searched = Some(7);
     let mut js = finding("footer_email", Status::Placeholder);
     js.evidence_url = Some("javascript:alert(1)".into());
