@@ -8,10 +8,12 @@ mod schema;
 mod snapshot;
 
 use std::collections::HashMap;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::blob::ZeroBlob;
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
 
 use crate::finding::Status;
 use crate::lockfile::LockFile;
@@ -287,7 +289,13 @@ impl History {
     /// On database errors; nothing is recorded then.
     pub fn record(&mut self, snapshot: &Snapshot, out: &Path) -> anyhow::Result<i64> {
         let run = &snapshot.run;
-        let saved = snapshot.encode()?;
+        // The snapshot goes through a temporary file beside the history, then
+        // into its row in pieces: neither it nor SQLite's copy of it is held.
+        let folder = match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let (spooled, length) = snapshot.spool(folder)?;
         let tx = self.connection.transaction()?;
         let mut checklists: Vec<&str> = run.sites.iter().map(|s| s.checklist.as_str()).collect();
         checklists.sort_unstable();
@@ -305,11 +313,15 @@ impl History {
                 rulesets.join(" "),
                 run.interrupted,
                 i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX),
-                saved,
+                ZeroBlob(length),
                 out.to_string_lossy()
             ],
         )?;
         let run_id = tx.last_insert_rowid();
+        let mut blob = tx.blob_open(MAIN_DB, c"runs", c"snapshot", run_id, false)?;
+        std::io::copy(&mut BufReader::new(spooled), &mut blob)
+            .context("cannot copy the run into the history")?;
+        blob.close()?;
         {
             let mut site_row = tx.prepare(
                 "INSERT INTO sites (run_id, site_id, name, kind, url, status, score, pages) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
