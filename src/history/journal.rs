@@ -34,6 +34,8 @@ pub struct RunKey {
 pub struct Journal {
     file: File,
     path: PathBuf,
+    /// The line being written, one buffer reused for every site.
+    line: Vec<u8>,
 }
 
 /// What an earlier, unfinished run left: its start time and finished sites.
@@ -63,13 +65,15 @@ impl Journal {
         let mut journal = Self {
             file,
             path: path.to_path_buf(),
+            line: Vec::new(),
         };
         let header = Header {
             journal: 1,
             started_at: started_at.to_owned(),
             key: key.clone(),
         };
-        journal.append_line(&serde_json::to_vec(&header)?)?;
+        serde_json::to_writer(&mut journal.line, &header)?;
+        journal.append_line()?;
         Ok(journal)
     }
 
@@ -124,6 +128,7 @@ impl Journal {
             Self {
                 file,
                 path: path.to_path_buf(),
+                line: Vec::new(),
             },
             resumed,
         ))
@@ -134,17 +139,20 @@ impl Journal {
     /// # Errors
     /// When the journal cannot be written.
     pub fn record(&mut self, site: &SiteResult) -> anyhow::Result<()> {
-        self.append_line(&serde_json::to_vec(site)?)
+        serde_json::to_writer(&mut self.line, site)?;
+        self.append_line()
     }
 
-    fn append_line(&mut self, json: &[u8]) -> anyhow::Result<()> {
-        let mut line = Vec::with_capacity(json.len() + 1);
-        line.extend_from_slice(json);
-        line.push(b'\n');
-        self.file
-            .write_all(&line)
+    /// Writes the line serialised into `self.line`, and syncs it.
+    fn append_line(&mut self) -> anyhow::Result<()> {
+        self.line.push(b'\n');
+        let written = self
+            .file
+            .write_all(&self.line)
             .and_then(|()| self.file.sync_data())
-            .with_context(|| format!("cannot write {}", self.path.display()))
+            .with_context(|| format!("cannot write {}", self.path.display()));
+        self.line.clear();
+        written
     }
 
     /// The run is complete and delivered: the journal goes.
