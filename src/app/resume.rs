@@ -134,6 +134,11 @@ impl Continuation {
         if let Some(started_at) = earlier.started_at.take() {
             run.started_at = started_at;
         }
+        run.shard = self.shard.take();
+        if earlier.sites.is_empty() {
+            // Nothing resumed: the sites are already in targets order.
+            return run;
+        }
         let mut by_id: std::collections::HashMap<String, SiteResult> = earlier
             .sites
             .into_iter()
@@ -145,7 +150,6 @@ impl Continuation {
             .iter()
             .filter_map(|id| by_id.remove(id))
             .collect();
-        run.shard = self.shard.take();
         run
     }
 
