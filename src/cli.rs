@@ -80,15 +80,9 @@ pub struct MergeArgs {
     /// beside the output folder).
     #[arg(long, value_name = "PATH")]
     pub history: Option<PathBuf>,
-    /// Language of the outputs (default: from the first site's checklist).
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
-    /// CSV field separator: `,` or `;` (for Excel set to Vietnamese).
-    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
-    pub csv_delimiter: u8,
-    /// Do not start CSV files with a byte-order mark.
-    #[arg(long)]
-    pub no_bom: bool,
+    /// How the files leaders read are written.
+    #[command(flatten)]
+    pub format: FormatArgs,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
@@ -201,18 +195,9 @@ pub struct RunOptions {
     /// Exit 1 if any audited site scores under this percentage.
     #[arg(long, value_name = "PCT")]
     pub fail_under: Option<f64>,
-    /// Language of every file leaders read (CSV, report.html): vi or en.
-    /// Default: the checklist's language (vi for vn-gov-portal, en for
-    /// us-federal). run.json is the same in both.
-    #[arg(long, value_enum)]
-    pub lang: Option<Lang>,
-    /// CSV field separator: `,` (default) or `;`, which Excel set to
-    /// Vietnamese (decimal comma) opens as columns.
-    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
-    pub csv_delimiter: u8,
-    /// Write CSV files without the UTF-8 byte-order mark Excel needs.
-    #[arg(long)]
-    pub no_bom: bool,
+    /// How the files leaders read are written.
+    #[command(flatten)]
+    pub format: FormatArgs,
     /// No progress bars and no summary on stdout.
     #[arg(long, short)]
     pub quiet: bool,
@@ -305,6 +290,36 @@ fn parse_date(s: &str) -> Result<Date, String> {
     }
     s.parse::<Date>()
         .map_err(|e| format!("`{s}` is not a date (YYYY-MM-DD): {e}"))
+}
+
+/// The language and CSV settings of the files leaders read, shared by the
+/// commands that write them.
+#[derive(Debug, Args, Clone)]
+pub struct FormatArgs {
+    /// Language of every file leaders read (CSV, report.html): vi or en.
+    /// Default: the checklist's language (vi for vn-gov-portal, en for
+    /// us-federal). run.json is the same in both.
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    /// CSV field separator: `,` (default) or `;`, which Excel set to
+    /// Vietnamese (decimal comma) opens as columns.
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub csv_delimiter: u8,
+    /// Write CSV files without the UTF-8 byte-order mark Excel needs.
+    #[arg(long)]
+    pub no_bom: bool,
+}
+
+impl FormatArgs {
+    /// The outputs' options; their language is `--lang`, else `default`.
+    #[must_use]
+    pub fn report_options(&self, default: Lang) -> crate::report::ReportOptions {
+        crate::report::ReportOptions {
+            bom: !self.no_bom,
+            lang: self.lang.unwrap_or(default),
+            delimiter: self.csv_delimiter,
+        }
+    }
 }
 
 impl RunOptions {

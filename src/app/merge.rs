@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::{Exit, outputs, say};
 use crate::cli::MergeArgs;
 use crate::error::InputError;
-use crate::report::{Lang, ReportOptions, read_run_json};
+use crate::report::{Lang, read_run_json};
 use crate::run::AuditRun;
 
 pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
@@ -21,11 +21,7 @@ pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
         shards.push((path, run));
     }
     let run = join(shards)?;
-    let report = ReportOptions {
-        bom: !args.no_bom,
-        lang: args.lang.unwrap_or_else(|| language_of(&run)),
-        delimiter: args.csv_delimiter,
-    };
+    let report = args.format.report_options(language_of(&run));
     let mut destination = outputs::prepare(&args.out, args.history.as_deref(), run.sites.len())?;
     let delivered = outputs::deliver(&mut destination, run, report)?;
     if !args.quiet {

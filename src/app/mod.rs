@@ -170,7 +170,7 @@ async fn demo(mut args: DemoArgs) -> anyhow::Result<Exit> {
         );
     }
     if !args.options.quiet {
-        let vi = args.options.lang != Some(Lang::En);
+        let vi = args.options.format.lang != Some(Lang::En);
         let mut listing = match (labelled, vi) {
             (false, _) => String::new(),
             (true, true) => format!(
@@ -334,11 +334,7 @@ fn report_options(options: &RunOptions, assignments: &[Assignment]) -> ReportOpt
         .first()
         .and_then(|a| a.checklist.language.as_deref())
         .map_or(Lang::Vi, |l| if l == "en" { Lang::En } else { Lang::Vi });
-    ReportOptions {
-        bom: !options.no_bom,
-        lang: options.lang.unwrap_or(checklist_lang),
-        delimiter: options.csv_delimiter,
-    }
+    options.format.report_options(checklist_lang)
 }
 
 async fn execute(

@@ -9,24 +9,13 @@ use std::time::{Duration, Instant};
 use portal_audit::fixture_server::ServedSite;
 use portal_audit::history::History;
 
-use crate::support::{fixture, run_binary, serve_all};
+use crate::support::{fixture, run_binary, serve_all, write_targets};
 
 const SITES: [&str; 3] = ["so-tu-phap-day-du", "huyen-thieu-muc", "nhan-trong"];
 
 async fn served_with_targets(dir: &Path) -> Vec<ServedSite> {
     let served = serve_all(SITES.iter().map(|s| fixture(s)).collect()).await;
-    let mut csv = String::from("id,name,kind,url\n");
-    for s in &served {
-        let t = s.target();
-        csv.push_str(&format!(
-            "{},{},{},{}\n",
-            t.id,
-            t.id,
-            t.kind.as_str(),
-            t.url
-        ));
-    }
-    std::fs::write(dir.join("T.csv"), csv).unwrap();
+    write_targets(dir, &served);
     served
 }
 

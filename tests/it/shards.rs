@@ -9,22 +9,11 @@ use std::time::{Duration, Instant};
 use portal_audit::fixture_server::{ServedSite, embedded_sites};
 
 use crate::golden::redact;
-use crate::support::{run_binary, serve_all};
+use crate::support::{run_binary, serve_all, write_targets};
 
 async fn serve_fixtures(dir: &Path) -> Vec<ServedSite> {
     let served = serve_all(embedded_sites()).await;
-    let mut csv = String::from("id,name,kind,url\n");
-    for s in &served {
-        let t = s.target();
-        csv.push_str(&format!(
-            "{},{},{},{}\n",
-            t.id,
-            t.id,
-            t.kind.as_str(),
-            t.url
-        ));
-    }
-    std::fs::write(dir.join("T.csv"), csv).unwrap();
+    write_targets(dir, &served);
     served
 }
 

@@ -123,3 +123,20 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
         })
         .collect()
 }
+
+/// Writes `T.csv` in `dir`: one target per served site, named by its id.
+pub fn write_targets(dir: &Path, served: &[ServedSite]) {
+    let mut csv = String::from("id,name,kind,url\n");
+    for s in served {
+        let t = s.target();
+        let row = [
+            t.id.as_str(),
+            t.id.as_str(),
+            t.kind.as_str(),
+            t.url.as_str(),
+        ];
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(dir.join("T.csv"), csv).unwrap();
+}
