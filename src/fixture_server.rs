@@ -216,6 +216,9 @@ pub struct ServedSite {
     pub url: Url,
     requests: Arc<Mutex<Vec<String>>>,
     task: Option<JoinHandle<()>>,
+    /// A down site's port, bound but not listening: connections are
+    /// refused, and no other server started meanwhile can take the port.
+    _reserved: Option<tokio::net::TcpSocket>,
 }
 
 impl ServedSite {
@@ -251,25 +254,28 @@ impl Drop for ServedSite {
 }
 
 /// Serves `site` on 127.0.0.1 at a free port. A `down` site gets a port that
-/// nothing listens on.
+/// is held but not listened on, so connections to it are refused.
 ///
 /// # Errors
 /// When no loopback port can be bound.
 pub async fn serve(site: FixtureSite) -> std::io::Result<ServedSite> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr: SocketAddr = listener.local_addr()?;
-    let url = Url::parse(&format!("http://{addr}/")).expect("loopback url");
     let site = Arc::new(site);
     let requests = Arc::new(Mutex::new(Vec::new()));
     if site.down {
-        drop(listener);
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        let url = Url::parse(&format!("http://{}/", socket.local_addr()?)).expect("loopback url");
         return Ok(ServedSite {
             site,
             url,
             requests,
             task: None,
+            _reserved: Some(socket),
         });
     }
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr: SocketAddr = listener.local_addr()?;
+    let url = Url::parse(&format!("http://{addr}/")).expect("loopback url");
     let (served, log) = (Arc::clone(&site), Arc::clone(&requests));
     let task = tokio::spawn(async move {
         loop {
@@ -293,6 +299,7 @@ pub async fn serve(site: FixtureSite) -> std::io::Result<ServedSite> {
         url,
         requests,
         task: Some(task),
+        _reserved: None,
     })
 }
 
