@@ -583,7 +583,7 @@ async fn bench(o: Options) {
         .await
         .unwrap();
         walls.push(started.elapsed().as_secs_f64());
-        let pages: usize = run.sites.iter().map(|s| s.pages_crawled).sum();
+        let pages: usize = run.sites.iter().map(|s| s.unwrap().pages_crawled).sum();
         cpus.push((cpu_seconds() - cpu_before) / pages as f64);
         last = Some(run);
     }
@@ -593,7 +593,7 @@ async fn bench(o: Options) {
     // Peak RSS of the audit alone: read before the baselines below load pages.
     let peak_rss = peak_rss_mb();
     let (parses, average_kb) = bare_parse_seconds(o.pages, o.runs);
-    let pages: usize = run.sites.iter().map(|s| s.pages_crawled).sum();
+    let pages: usize = run.sites.iter().map(|s| s.unwrap().pages_crawled).sum();
     let (wall, cpu_per_page, parse_per_page) = (median(&walls), median(&cpus), median(&parses));
     let ms = |v: &[f64]| {
         let (lo, hi) = range(v);
@@ -638,6 +638,7 @@ async fn bench(o: Options) {
     let failed: Vec<_> = run
         .sites
         .iter()
+        .map(Result::unwrap)
         .filter(|s| s.status.code() != "ok")
         .map(|s| s.status.code())
         .collect();

@@ -163,16 +163,16 @@ fn finish<W: Write>(w: csv::Writer<W>) -> anyhow::Result<W> {
 }
 
 /// Extra target columns, in the order of the first target that has them.
-fn extra_columns(run: &AuditRun) -> Vec<&str> {
-    let mut columns: Vec<&str> = Vec::new();
-    for site in &run.sites {
-        for (name, _) in &site.target.extra {
-            if !columns.contains(&name.as_str()) {
-                columns.push(name);
+fn extra_columns(run: &AuditRun) -> std::io::Result<Vec<String>> {
+    let mut columns: Vec<String> = Vec::new();
+    for site in run.sites.iter() {
+        for (name, _) in &site?.target.extra {
+            if !columns.contains(name) {
+                columns.push(name.clone());
             }
         }
     }
-    columns
+    Ok(columns)
 }
 
 /// A score as written: one decimal, empty when there is none.
@@ -201,7 +201,7 @@ fn with_decimal_mark(number: String, options: ReportOptions) -> String {
 /// Only if the CSV writer fails in memory.
 pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
     let run = input.run;
-    let extra = extra_columns(run);
+    let extra = extra_columns(run)?;
     let mut w = writer(options);
     let header = header_of::<ScorecardRow>()?;
     write_cells(
@@ -209,9 +209,10 @@ pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::
         header
             .iter()
             .map(|h| header_word(h, options.lang))
-            .chain(extra.iter().copied()),
+            .chain(extra.iter().map(String::as_str)),
     )?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         let change = input
             .changes
             .score_change(&site.target.id)
@@ -343,7 +344,8 @@ fn findings_where<W: Write>(
     let mut w = writer_into(out, options)?;
     let header = header_of::<FindingRow>()?;
     write_cells(&mut w, header.iter().map(|h| header_word(h, options.lang)))?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         for f in site.findings.iter().filter(|f| keep(f)) {
             w.serialize(finding_row(site, f, run, options))?;
         }
@@ -392,8 +394,9 @@ pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Re
     let lang = options.lang;
     let header = header_of::<ChangeRow>()?;
     write_cells(&mut w, header.iter().map(|h| header_word(h, lang)))?;
+    let mut sites = input.run.sites.finder();
     for c in &input.changes.items {
-        let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
+        let site = sites.find(&c.site_id)?;
         let title = site
             .and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id))
             .map_or("", |f| item_title(f, lang));
@@ -429,7 +432,7 @@ pub fn status_code(status: Status) -> &'static str {
 /// # Errors
 /// Only if the CSV writer fails in memory.
 pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    let items = matrix_columns(run);
+    let items = matrix_columns(run)?;
     let mut w = writer(options);
     let lang = options.lang;
     let header: Vec<String> = ["site_id", "site_name", "score"]
@@ -441,7 +444,8 @@ pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<
         }))
         .collect();
     write_cells(&mut w, header)?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         // Names are neutralised; the one-letter codes are written as they
         // are (a lone `-` is no formula).
         let mut row = vec![

@@ -55,17 +55,19 @@ pub enum Lang {
 /// The matrix's columns: the first finding of every item, in checklist
 /// order, items first seen in targets order. `matrix.csv` and the report's
 /// matrix both use these.
-#[must_use]
-pub fn matrix_columns(run: &AuditRun) -> Vec<&Finding> {
-    let mut items: Vec<&Finding> = Vec::new();
-    for site in &run.sites {
-        for f in &site.findings {
+///
+/// # Errors
+/// When a site spilled to disk cannot be read back.
+pub fn matrix_columns(run: &AuditRun) -> std::io::Result<Vec<Finding>> {
+    let mut items: Vec<Finding> = Vec::new();
+    for site in run.sites.iter() {
+        for f in &site?.findings {
             if !items.iter().any(|i| i.item_id == f.item_id) {
-                items.push(f);
+                items.push(f.clone());
             }
         }
     }
-    items
+    Ok(items)
 }
 
 /// Options for the written files.
@@ -149,7 +151,8 @@ pub fn write_reports(
     })?;
     let book = workbook(input, options.lang, out)?;
     files.write(workbook_name(options.lang), &book)?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         let path = out.join(fix_lists_in).join(fix_list_name(&site.target.id));
         folder::write_file(&path, render_fix_list(run, site, options.lang).as_bytes())?;
     }
