@@ -127,13 +127,8 @@ fn header_of<T: Serialize + Default>() -> anyhow::Result<csv::StringRecord> {
         .clone())
 }
 
-/// A CSV writer into memory, with the BOM if asked for. Headers are written
+/// A CSV writer into `out`, with the BOM if asked for. Headers are written
 /// by the callers, so that a file with no rows still has one.
-fn writer(options: ReportOptions) -> csv::Writer<Vec<u8>> {
-    writer_into(Vec::new(), options).expect("writing to memory cannot fail")
-}
-
-/// A CSV writer into `out`, with the BOM if asked for.
 fn writer_into<W: Write>(mut out: W, options: ReportOptions) -> std::io::Result<csv::Writer<W>> {
     if options.bom {
         out.write_all(b"\xEF\xBB\xBF")?;
@@ -198,11 +193,15 @@ fn with_decimal_mark(number: String, options: ReportOptions) -> String {
 /// targets file's extra columns.
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
+/// When writing to `out` fails.
+pub fn scorecard_csv<W: Write>(
+    input: ReportInput<'_>,
+    options: ReportOptions,
+    out: W,
+) -> anyhow::Result<W> {
     let run = input.run;
     let extra = extra_columns(run)?;
-    let mut w = writer(options);
+    let mut w = writer_into(out, options)?;
     let header = header_of::<ScorecardRow>()?;
     write_cells(
         &mut w,
@@ -379,18 +378,22 @@ pub fn write_findings_csv(
 /// stale), report-only items left out.
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    findings_where(Vec::new(), run, options, |f| f.to_fix())
+/// When writing to `out` fails.
+pub fn missing_csv<W: Write>(run: &AuditRun, options: ReportOptions, out: W) -> anyhow::Result<W> {
+    findings_where(out, run, options, |f| f.to_fix())
 }
 
 /// `changes.csv`: one row per item whose status changed since the previous
 /// run of the same site.
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    let mut w = writer(options);
+/// When writing to `out` fails.
+pub fn changes_csv<W: Write>(
+    input: ReportInput<'_>,
+    options: ReportOptions,
+    out: W,
+) -> anyhow::Result<W> {
+    let mut w = writer_into(out, options)?;
     let lang = options.lang;
     let header = header_of::<ChangeRow>()?;
     write_cells(&mut w, header.iter().map(|h| header_word(h, lang)))?;
@@ -430,10 +433,10 @@ pub fn status_code(status: Status) -> &'static str {
 /// M missing, E empty placeholder, S stale, U unknown, - not applicable).
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
+/// When writing to `out` fails.
+pub fn matrix_csv<W: Write>(run: &AuditRun, options: ReportOptions, out: W) -> anyhow::Result<W> {
     let items = matrix_columns(run)?;
-    let mut w = writer(options);
+    let mut w = writer_into(out, options)?;
     let lang = options.lang;
     let header: Vec<String> = ["site_id", "site_name", "score"]
         .iter()

@@ -238,9 +238,9 @@ struct SpillFile {
 
 /// The sites kept in memory before the rest are spilled, in bytes of their
 /// encoding (they weigh about twice as much in memory): a province's run
-/// (60-100 sites of some 10 KB) is never read back from disk, and a
+/// (60-100 sites of some 8 KB) is never read back from disk, and a
 /// national run holds no more than this however many sites it has.
-const HOLD_BUDGET: usize = 16 << 20;
+const HOLD_BUDGET: usize = 4 << 20;
 /// Test hook: another budget, in bytes.
 const HOLD_BUDGET_ENV: &str = "PORTAL_AUDIT_TEST_HOLD_BYTES";
 
