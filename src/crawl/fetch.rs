@@ -76,9 +76,14 @@ pub enum Expect {
     Raw,
 }
 
-/// An HTTP client with `config`'s limits that follows no redirect itself.
-fn client_for(config: &FetchConfig) -> reqwest::Result<reqwest::Client> {
+/// An HTTP client with `config`'s limits and the run's TLS configuration
+/// that follows no redirect itself.
+fn client_for(
+    config: &FetchConfig,
+    tls: &rustls::ClientConfig,
+) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls.clone())
         .user_agent(config.user_agent.clone())
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.timeout)
@@ -90,7 +95,6 @@ fn client_for(config: &FetchConfig) -> reqwest::Result<reqwest::Client> {
         // 90 s (15,858 files at 4,000 loopback sites). Within a site,
         // requests follow each other well inside this.
         .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
-        .tls_danger_accept_invalid_certs(config.insecure)
         .build()
 }
 
@@ -101,6 +105,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     global: Arc<Semaphore>,
     config: Arc<FetchConfig>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl Fetcher {
@@ -111,10 +116,12 @@ impl Fetcher {
     pub fn new(config: FetchConfig, max_in_flight: usize) -> anyhow::Result<Self> {
         // reqwest is built without a bundled crypto provider; ring is ours.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = super::tls::client_config(config.insecure)?;
         Ok(Self {
-            client: client_for(&config)?,
+            client: client_for(&config, &tls)?,
             global: Arc::new(Semaphore::new(max_in_flight.max(1))),
             config: Arc::new(config),
+            tls: Arc::new(tls),
         })
     }
 
@@ -126,7 +133,7 @@ impl Fetcher {
     /// # Errors
     /// When the HTTP client cannot be built.
     pub fn for_site(&self) -> Result<Self, FetchFailure> {
-        let client = client_for(&self.config).map_err(|e| {
+        let client = client_for(&self.config, &self.tls).map_err(|e| {
             FetchFailure::new(
                 FailureKind::Internal,
                 format!("cannot build an HTTP client: {e}"),
@@ -136,6 +143,7 @@ impl Fetcher {
             client,
             global: Arc::clone(&self.global),
             config: Arc::clone(&self.config),
+            tls: Arc::clone(&self.tls),
         })
     }
 

@@ -14,6 +14,7 @@ mod probes;
 mod robots;
 mod site_crawl;
 mod sitemap;
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
