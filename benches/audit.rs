@@ -564,6 +564,7 @@ async fn bench(o: Options) {
         site_budget: Duration::from_secs(3600),
         min_interval: Duration::ZERO,
         follow_start_redirects: false,
+        exhaustive: false,
     };
     // The same audit `runs` times; the median of each figure is reported,
     // with its range, because a shared machine's speed drifts by ±10%.

@@ -324,6 +324,7 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
         site_budget: Duration::from_secs(options.site_budget),
         min_interval: Duration::from_millis(options.delay_ms),
         follow_start_redirects: options.follow_start_redirects,
+        exhaustive: options.exhaustive,
     }
 }
 

@@ -1,7 +1,10 @@
-//! The frontier of one site's crawl: the URLs still to fetch, shallowest and
-//! navigation links first, each queued once; crawler traps (URLs too long or
-//! self-repeating, endless calendars of one shape) and what robots.txt
-//! disallows are dropped and counted.
+//! The frontier of one site's crawl: the URLs still to fetch, each queued
+//! once, ranked by what they can still decide (see [`LinkPriority`]): the
+//! site's structure first, then listings, then pages whose name matches an
+//! open item, then the rest, shallowest first within each; or, for an
+//! exhaustive crawl, shallowest and navigation links first. Crawler traps
+//! (URLs too long or self-repeating, endless calendars of one shape) and
+//! what robots.txt disallows are dropped and counted.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -9,7 +12,9 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use url::Url;
 
 use super::politeness::Permit;
-use crate::site::{CrawlStats, LinkPriority, looks_like_trap, normalize, shape, url_key};
+use crate::site::{
+    CrawlStats, Lead, LinkPriority, OpenItems, looks_like_trap, normalize, shape, url_key,
+};
 
 /// URLs of one shape (see [`shape`]) always allowed per site; larger page
 /// caps allow a quarter of the cap.
@@ -17,13 +22,25 @@ const MIN_URLS_PER_SHAPE: usize = 25;
 /// Links remembered per page of the cap, beyond which new ones are ignored.
 const SEEN_PER_PAGE_BUDGET: usize = 50;
 
-/// A queued URL; ordered so that shallower and higher-priority links come first.
+/// A queued URL; ordered so that the most useful link comes first.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Queued {
-    key: Reverse<(u32, u8, u64)>,
+    key: Reverse<(u32, u32, u64)>,
     url: Url,
+    depth: u32,
+    priority: LinkPriority,
     /// Found on a page in another language than the site's main one.
     from_foreign: bool,
+}
+
+/// Where a URL still queued stands: the entry that counts (an earlier,
+/// worse one is skipped when popped), and the items it may answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Standing {
+    priority: LinkPriority,
+    depth: u32,
+    sequence: u64,
+    items: Vec<usize>,
 }
 
 /// The URLs still to fetch for one site, and every URL ever queued.
@@ -31,46 +48,83 @@ struct Queued {
 pub(super) struct Frontier {
     queue: BinaryHeap<Queued>,
     seen: HashSet<u64>,
+    /// URLs queued and not yet popped, by [`url_key`], with the entry that
+    /// counts (a URL found again by a better link is queued again).
+    queued: HashMap<u64, Standing>,
+    /// URLs queued and not yet popped, per [`LinkPriority`].
+    counts: [usize; 4],
     /// URLs queued per shape, to defuse endless calendars.
     shapes: HashMap<String, usize>,
     sequence: u64,
     seen_cap: usize,
     shape_cap: usize,
+    /// Shallowest first whatever a link can decide, never re-ranked: the
+    /// crawl that reads every page it can.
+    exhaustive: bool,
+}
+
+/// A URL popped from the frontier.
+#[derive(Debug)]
+pub(super) struct Popped {
+    pub(super) url: Url,
+    pub(super) depth: u32,
+    pub(super) priority: LinkPriority,
+    /// Found on a page in another language than the site's main one.
+    pub(super) from_foreign: bool,
 }
 
 impl Frontier {
     /// An empty frontier for a crawl of at most `max_pages` pages, which has
     /// already seen `seen` (the start page, the sitemaps).
-    pub(super) fn new(max_pages: usize, seen: HashSet<u64>) -> Self {
+    pub(super) fn new(max_pages: usize, seen: HashSet<u64>, exhaustive: bool) -> Self {
         Self {
             queue: BinaryHeap::new(),
             seen,
+            queued: HashMap::new(),
+            counts: [0; 4],
             shapes: HashMap::new(),
             sequence: 0,
             seen_cap: max_pages.saturating_mul(SEEN_PER_PAGE_BUDGET).max(1_000),
             shape_cap: (max_pages / 4).max(MIN_URLS_PER_SHAPE),
+            exhaustive,
         }
     }
 
-    /// Queues `links` found on a page, for pages at `depth`; `from_foreign`
+    fn key(&self, priority: LinkPriority, depth: u32, sequence: u64) -> Reverse<(u32, u32, u64)> {
+        if self.exhaustive {
+            let navigation = u32::from(priority != LinkPriority::Navigation);
+            Reverse((depth, navigation, sequence))
+        } else {
+            Reverse((priority as u32, depth, sequence))
+        }
+    }
+
+    /// Queues `leads` found on a page, for pages at `depth`; `from_foreign`
     /// when that page is in another language than the site's. Off-site,
     /// disallowed, trap-like and already seen links are dropped; traps and
-    /// disallowed links are counted in `stats`.
+    /// disallowed links are counted in `stats`. A URL still queued that a
+    /// better link (more useful, or shallower) finds again moves up.
     pub(super) fn push_all(
         &mut self,
-        links: impl IntoIterator<Item = (Url, LinkPriority)>,
+        leads: impl IntoIterator<Item = Lead>,
         depth: u32,
         from_foreign: bool,
         permit: &Permit,
         stats: &mut CrawlStats,
     ) {
-        for (url, priority) in links {
-            let Some(url) = normalize(&url) else { continue };
+        for lead in leads {
+            let Some(url) = normalize(&lead.url) else {
+                continue;
+            };
             let key = url_key(&url);
-            if !permit.is_on_site(&url)
-                || self.seen.len() >= self.seen_cap
-                || self.seen.contains(&key)
-            {
+            if !permit.is_on_site(&url) {
+                continue;
+            }
+            if self.seen.contains(&key) {
+                self.upgrade(key, url, lead, depth, from_foreign);
+                continue;
+            }
+            if self.seen.len() >= self.seen_cap {
                 continue;
             }
             let same_shape = self.shapes.entry(shape(&url)).or_default();
@@ -85,25 +139,123 @@ impl Frontier {
                 stats.robots_skipped += 1;
                 continue;
             }
-            self.sequence += 1;
-            self.queue.push(Queued {
-                key: Reverse((depth, priority as u8, self.sequence)),
-                url,
-                from_foreign,
-            });
+            self.push(key, url, lead.priority, depth, from_foreign, lead.items);
         }
     }
 
-    /// The next URL to fetch, its depth, and whether it was found on a page
-    /// in another language.
-    pub(super) fn pop(&mut self) -> Option<(Url, u32, bool)> {
-        self.queue.pop().map(
-            |Queued {
-                 key,
-                 url,
-                 from_foreign,
-             }| (url, key.0.0, from_foreign),
-        )
+    fn push(
+        &mut self,
+        key: u64,
+        url: Url,
+        priority: LinkPriority,
+        depth: u32,
+        from_foreign: bool,
+        items: Vec<usize>,
+    ) {
+        self.sequence += 1;
+        let sequence = self.sequence;
+        self.queued.insert(
+            key,
+            Standing {
+                priority,
+                depth,
+                sequence,
+                items,
+            },
+        );
+        self.counts[priority as usize] += 1;
+        self.queue.push(Queued {
+            key: self.key(priority, depth, sequence),
+            url,
+            depth,
+            priority,
+            from_foreign,
+        });
+    }
+
+    /// Moves a URL still queued up when `lead` (at `depth`) ranks it better
+    /// or names items it was not known to answer.
+    fn upgrade(&mut self, key: u64, url: Url, lead: Lead, depth: u32, from_foreign: bool) {
+        if self.exhaustive {
+            return;
+        }
+        let Some(old) = self.queued.get(&key) else {
+            return;
+        };
+        let (priority, depth) = (old.priority.min(lead.priority), old.depth.min(depth));
+        let new_items = lead.items.iter().any(|i| !old.items.contains(i));
+        if (priority, depth) == (old.priority, old.depth) && !new_items {
+            return;
+        }
+        let mut items = old.items.clone();
+        items.extend(lead.items);
+        items.sort_unstable();
+        items.dedup();
+        self.counts[old.priority as usize] -= 1;
+        self.push(key, url, priority, depth, from_foreign, items);
+    }
+
+    /// The next URL to fetch.
+    pub(super) fn pop(&mut self) -> Option<Popped> {
+        while let Some(q) = self.queue.pop() {
+            let key = url_key(&q.url);
+            let current = self
+                .queued
+                .get(&key)
+                .is_some_and(|s| self.key(s.priority, s.depth, s.sequence) == q.key);
+            if !current {
+                continue; // superseded by a better link to the same URL
+            }
+            self.queued.remove(&key);
+            self.counts[q.priority as usize] -= 1;
+            return Some(Popped {
+                url: q.url,
+                depth: q.depth,
+                priority: q.priority,
+                from_foreign: q.from_foreign,
+            });
+        }
+        None
+    }
+
+    /// The rank of the next URL, if any.
+    pub(super) fn best(&self) -> Option<LinkPriority> {
+        [
+            LinkPriority::Navigation,
+            LinkPriority::Listing,
+            LinkPriority::Candidate,
+            LinkPriority::Body,
+        ]
+        .into_iter()
+        .find(|p| self.counts[*p as usize] > 0)
+    }
+
+    /// Re-ranks the URLs that name items: those whose items are all
+    /// settled can decide no more than any other page.
+    pub(super) fn retier(&mut self, open: &OpenItems) {
+        if self.exhaustive || self.counts[LinkPriority::Candidate as usize] == 0 {
+            return;
+        }
+        let entries = std::mem::take(&mut self.queue).into_vec();
+        let mut kept = Vec::with_capacity(entries.len());
+        for mut q in entries {
+            let Some(standing) = self.queued.get_mut(&url_key(&q.url)) else {
+                continue; // popped
+            };
+            let current = (standing.priority as u32, standing.depth, standing.sequence);
+            if Reverse(current) != q.key {
+                continue; // superseded
+            }
+            if standing.priority == LinkPriority::Candidate && !open.any_of(&standing.items) {
+                self.counts[LinkPriority::Candidate as usize] -= 1;
+                self.counts[LinkPriority::Body as usize] += 1;
+                standing.priority = LinkPriority::Body;
+                q.priority = LinkPriority::Body;
+                q.key = Reverse((LinkPriority::Body as u32, q.depth, standing.sequence));
+            }
+            kept.push(q);
+        }
+        self.queue = BinaryHeap::from(kept);
     }
 
     /// Forgets that `url` was seen, so a later link may queue it again.
@@ -111,13 +263,10 @@ impl Frontier {
         self.seen.remove(&url_key(url));
     }
 
-    /// Whether nothing is queued.
-    pub(super) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
     /// Drops everything queued (the crawl is stopping).
     pub(super) fn clear(&mut self) {
         self.queue.clear();
+        self.queued.clear();
+        self.counts = [0; 4];
     }
 }

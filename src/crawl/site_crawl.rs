@@ -1,6 +1,8 @@
 //! One site being crawled: hands out fetched pages one at a time while
 //! keeping a bounded number of polite fetches in flight, within the page
-//! cap, the depth limit and the site's time budget.
+//! cap, the depth limit and the site's time budget. The orchestrator tells
+//! it which items are still open; once nothing queued can change a verdict,
+//! the site is done, whatever budget is left.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -15,7 +17,9 @@ use super::politeness::{Fetched, Pace, Permit};
 use super::{CrawlConfig, Expect, Fetcher, page_from};
 use crate::labels::path_language;
 use crate::page::{Page, PageOutcome};
-use crate::site::{CrawlStats, LinkPriority, Scope, SiteFacts, url_key};
+use crate::site::{
+    CrawlStats, Lead, LinkPriority, OpenItems, Scope, SiteFacts, StopReason, url_key,
+};
 
 /// One site being crawled. Ask for pages with [`SiteCrawl::next_page`] and
 /// feed their links back with [`SiteCrawl::enqueue`].
@@ -38,6 +42,12 @@ pub struct SiteCrawl {
     /// The site's main language, once known: pages in another get at most
     /// [`FOREIGN_SHARE`] of the page budget.
     main_language: Option<String>,
+    /// What is still open, once the orchestrator has said (until then,
+    /// everything is).
+    open: Option<OpenItems>,
+    /// Pages the sitemap lists, for the orchestrator to rank (a structure-
+    /// first crawl reads the sitemap as an index).
+    sitemap: Vec<Url>,
 }
 
 /// The share of the page budget (one part in this many) that pages in
@@ -82,9 +92,10 @@ impl SiteCrawl {
         seen.insert(url_key(&facts.start_url));
         seen.insert(url_key(&facts.final_url));
         let fetched = Arc::new(Mutex::new(seen.clone()));
+        let exhaustive = config.exhaustive;
         let mut crawl = Self {
             fetcher,
-            frontier: Frontier::new(config.max_pages, seen),
+            frontier: Frontier::new(config.max_pages, seen, exhaustive),
             config,
             scope: Arc::new(Scope::of(&facts.final_url)),
             facts,
@@ -98,18 +109,93 @@ impl SiteCrawl {
             deadline,
             stats: CrawlStats {
                 pages_fetched: 1,
+                sitemap_urls: seeds.len(),
                 ..CrawlStats::default()
             },
             main_language: None,
+            open: None,
+            sitemap: Vec::new(),
         };
-        crawl.enqueue(seeds.into_iter().map(|u| (u, LinkPriority::Body)), 0, false);
+        if exhaustive {
+            let seeds = seeds.into_iter().map(|u| Lead::new(u, LinkPriority::Body));
+            crawl.enqueue(seeds, 0, false);
+        } else {
+            crawl.sitemap = seeds;
+        }
         crawl
+    }
+
+    /// The pages the sitemap lists, for the caller to rank and queue with
+    /// [`SiteCrawl::enqueue_sitemap`]; empty for an exhaustive crawl, which
+    /// queued them all. Taken once.
+    pub fn take_sitemap(&mut self) -> Vec<Url> {
+        std::mem::take(&mut self.sitemap)
+    }
+
+    /// Queues the sitemap's pages the caller chose, ranked; `matching` of
+    /// them name an item.
+    pub fn enqueue_sitemap(&mut self, mut leads: Vec<Lead>, matching: usize) {
+        if leads.is_empty() {
+            return;
+        }
+        self.stats.sitemap_matching = matching;
+        // Those that name an item first; of the rest, no more than a crawl
+        // could fetch.
+        leads.sort_by_key(|l| l.priority);
+        leads.truncate(matching.max(self.config.max_pages));
+        self.enqueue(leads, 0, false);
+    }
+
+    /// Tells the crawl what is still open. Once nothing queued can settle
+    /// an open item, it stops fetching (an exhaustive crawl ignores this).
+    pub fn set_open(&mut self, open: OpenItems) {
+        if self.config.exhaustive {
+            return;
+        }
+        self.frontier.retier(&open);
+        self.open = Some(open);
+    }
+
+    /// Whether a URL ranked `priority` can still change a verdict.
+    fn wanted(&self, priority: LinkPriority) -> bool {
+        let Some(open) = &self.open else {
+            return true;
+        };
+        match priority {
+            _ if !open.any() => false,
+            LinkPriority::Navigation | LinkPriority::Listing | LinkPriority::Candidate => true,
+            LinkPriority::Body => open.deep,
+        }
+    }
+
+    /// Why the crawl is over, with nothing in flight; sets the flags the
+    /// notes read.
+    fn stop_reason(&mut self) -> StopReason {
+        match self.frontier.best() {
+            None => StopReason::Exhausted,
+            Some(best) if !self.wanted(best) => StopReason::AllSettled,
+            Some(_) if self.stats.pages_fetched >= self.config.max_pages => {
+                self.stats.hit_page_cap = true;
+                StopReason::PageBudget
+            }
+            Some(_) if Instant::now() >= self.deadline => {
+                self.stats.hit_time_budget = true;
+                StopReason::TimeBudget
+            }
+            Some(_) => StopReason::Exhausted,
+        }
     }
 
     /// Facts about the site.
     #[must_use]
     pub fn facts(&self) -> &SiteFacts {
         &self.facts
+    }
+
+    /// Whether the crawl reads every page within its limits.
+    #[must_use]
+    pub fn is_exhaustive(&self) -> bool {
+        self.config.exhaustive
     }
 
     /// The site's scope.
@@ -141,7 +227,7 @@ impl SiteCrawl {
     /// links are dropped.
     pub fn enqueue(
         &mut self,
-        links: impl IntoIterator<Item = (Url, LinkPriority)>,
+        links: impl IntoIterator<Item = Lead>,
         depth: u32,
         from_foreign: bool,
     ) {
@@ -172,13 +258,7 @@ impl SiteCrawl {
         loop {
             self.launch();
             if self.inflight.is_empty() {
-                if !self.frontier.is_empty() {
-                    if self.stats.pages_fetched >= self.config.max_pages {
-                        self.stats.hit_page_cap = true;
-                    } else if Instant::now() >= self.deadline {
-                        self.stats.hit_time_budget = true;
-                    }
-                }
+                self.stats.stopped = self.stop_reason();
                 return None;
             }
             let next = tokio::select! {
@@ -186,6 +266,7 @@ impl SiteCrawl {
                 () = self.cancel.cancelled() => {
                     self.stop();
                     self.stats.interrupted = true;
+                    self.stats.stopped = StopReason::Interrupted;
                     return None;
                 }
                 // The next page to finish, within the site budget.
@@ -204,6 +285,7 @@ impl SiteCrawl {
                 Err(_) => {
                     self.stop();
                     self.stats.hit_time_budget = true;
+                    self.stats.stopped = StopReason::TimeBudget;
                     return None;
                 }
             }
@@ -224,9 +306,14 @@ impl SiteCrawl {
             && self.stats.pages_fetched < self.config.max_pages
             && now < self.deadline
         {
-            let Some((url, depth, from_foreign)) = self.frontier.pop() else {
+            match self.frontier.best() {
+                Some(best) if self.wanted(best) => {}
+                _ => break,
+            }
+            let Some(popped) = self.frontier.pop() else {
                 break;
             };
+            let (url, depth, from_foreign) = (popped.url, popped.depth, popped.from_foreign);
             if self.is_foreign(&url, from_foreign) {
                 if self.stats.foreign_fetched >= (self.config.max_pages / FOREIGN_SHARE).max(1) {
                     self.stats.foreign_skipped += 1;
@@ -241,6 +328,12 @@ impl SiteCrawl {
             }
             let slot = self.pace.book(now);
             self.stats.pages_fetched += 1;
+            *match popped.priority {
+                LinkPriority::Navigation => &mut self.stats.navigation_pages,
+                LinkPriority::Listing => &mut self.stats.listing_pages,
+                LinkPriority::Candidate => &mut self.stats.matching_pages,
+                LinkPriority::Body => &mut self.stats.other_pages,
+            } += 1;
             // Claimed at launch, so a redirect to a page still in flight is
             // not fetched a second time.
             if let Ok(mut claimed) = self.fetched.lock() {

@@ -18,6 +18,7 @@
 mod freshness;
 mod links;
 mod observe;
+mod questions;
 mod role;
 mod site_checks;
 
@@ -30,13 +31,14 @@ use url::Url;
 pub use observe::{
     DirectHit, LinkHit, PageContext, PageObservation, PageVerdict, Source, observe_page,
 };
+pub use questions::{rank_links, rank_sitemap};
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};
 use crate::extract::LabelFrom;
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
 use crate::page::{FailureKind, FetchFailure};
-use crate::site::{SiteFacts, url_key};
+use crate::site::{CrawlStats, SiteFacts, url_key};
 use crate::target::SiteKind;
 use observe::EVIDENCE_CHARS;
 use site_checks::{site_check, site_check_shortfall};
@@ -113,6 +115,11 @@ pub struct SiteAudit {
     on_placeholder: Vec<Option<Ranked>>,
     candidates: Vec<Vec<Candidate>>,
     pages_searched: usize,
+    /// Items settled for good while the crawl went on (see
+    /// [`SiteAudit::open_items`]).
+    closed: Vec<bool>,
+    /// What the crawl fetched, and why, for the text of a missing item.
+    searched: Option<CrawlStats>,
 }
 
 impl SiteAudit {
@@ -135,6 +142,8 @@ impl SiteAudit {
             on_placeholder: vec![None; n],
             candidates: vec![Vec::new(); n],
             pages_searched: 0,
+            closed: Vec::new(),
+            searched: None,
         }
     }
 
@@ -146,6 +155,12 @@ impl SiteAudit {
             .filter(|(_, d)| **d <= as_of)
             .map(|(k, d)| (*k, *d))
             .collect();
+    }
+
+    /// Takes what the crawl fetched, and why: a missing item's finding says
+    /// where it was searched for.
+    pub fn use_crawl_stats(&mut self, stats: CrawlStats) {
+        self.searched = Some(stats);
     }
 
     /// Pages observed so far.
@@ -364,8 +379,9 @@ impl SiteAudit {
                     finding.evidence = match site_check_shortfall(item, site) {
                         Some(why) => why,
                         None => format!(
-                            "not found in {} pages; looked for {}",
+                            "not found in {} pages{}; looked for {}",
                             self.pages_searched,
+                            self.searched.as_ref().map(searched).unwrap_or_default(),
                             item.signals_written.summary()
                         ),
                     }
@@ -432,9 +448,22 @@ impl SiteAudit {
     /// `None` when it shows nothing (a link in running text that leads to an
     /// article, or that was not followed).
     fn weigh(&self, c: &Candidate) -> Option<(Strength, String)> {
+        let (strength, note) = self.strength(c)?;
+        let what = describe_link(&c.hit, c.depth);
+        let evidence = if note.is_empty() {
+            format!("{what} on {}", c.source)
+        } else {
+            format!("{what} on {} ({note})", c.source)
+        };
+        Some((strength, evidence))
+    }
+
+    /// [`SiteAudit::weigh`] without the evidence line: the strength, and
+    /// the note on what the link leads to.
+    fn strength(&self, c: &Candidate) -> Option<(Strength, String)> {
         let (target, verdict) = self.verdict_of(&c.hit.target);
         let in_text = c.hit.source == Source::Body;
-        let (strength, note) = match verdict {
+        Some(match verdict {
             Some(PageVerdict::Content) if self.home.contains(&url_key(target)) => {
                 (Strength::Empty, "leads back to the home page".to_owned())
             }
@@ -464,14 +493,7 @@ impl SiteAudit {
                 Strength::Unverified,
                 "not fetched: beyond the crawl's page, depth or time limits".to_owned(),
             ),
-        };
-        let what = describe_link(&c.hit, c.depth);
-        let evidence = if note.is_empty() {
-            format!("{what} on {}", c.source)
-        } else {
-            format!("{what} on {} ({note})", c.source)
-        };
-        Some((strength, evidence))
+        })
     }
 
     /// The verdict on `url`, following redirects to pages already judged.
@@ -485,6 +507,33 @@ impl SiteAudit {
         }
         (url, None)
     }
+}
+
+/// Where a missing item was searched for, as the crawl fetched it: " (menu,
+/// header and footer; 14 section pages; 2 listings; 3 matching pages;
+/// sitemap with 230 URLs, 4 matching)". The report puts it in the reader's
+/// language.
+fn searched(stats: &CrawlStats) -> String {
+    let mut parts = vec![
+        "menu, header and footer".to_owned(),
+        format!("{} section pages", stats.navigation_pages),
+    ];
+    if stats.listing_pages > 0 {
+        parts.push(format!("{} listings", stats.listing_pages));
+    }
+    if stats.matching_pages > 0 {
+        parts.push(format!("{} matching pages", stats.matching_pages));
+    }
+    if stats.other_pages > 0 {
+        parts.push(format!("{} other pages", stats.other_pages));
+    }
+    if stats.sitemap_urls > 0 {
+        parts.push(format!(
+            "sitemap with {} URLs, {} matching",
+            stats.sitemap_urls, stats.sitemap_matching
+        ));
+    }
+    format!(" ({})", parts.join("; "))
 }
 
 /// A link as a person would point to it: "menu link “Công khai ngân

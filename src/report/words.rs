@@ -192,16 +192,70 @@ pub fn placement_word(placement: Placement, lang: Lang) -> &'static str {
     }
 }
 
-/// Where we looked for a missing item, in words a leader reads.
+/// Where the crawl searched for a missing item: pages fetched because the
+/// site's structure links them, listings, pages whose label or address
+/// names an item, other pages, and the sitemap read as an index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Searched {
+    /// Pages the menus, footer, sidebars and banners link.
+    pub sections: usize,
+    /// First pages of listings.
+    pub listings: usize,
+    /// Pages whose link label or address names an item.
+    pub matching: usize,
+    /// Other pages.
+    pub other: usize,
+    /// Pages the sitemap lists, and how many of them name an item.
+    pub sitemap: Option<(usize, usize)>,
+}
+
+/// Where we looked for a missing item, in words a leader reads; with what
+/// the crawl searched, when the finding says.
 #[must_use]
-pub fn where_looked(pages: usize, lang: Lang) -> String {
+pub fn where_looked(pages: usize, searched: Option<&Searched>, lang: Lang) -> String {
+    let Some(s) = searched else {
+        return match lang {
+            Lang::Vi => format!(
+                "Không tìm thấy trên {pages} trang đã rà soát (menu, đầu trang, chân trang, các khối và trang chuyên mục)"
+            ),
+            Lang::En => format!(
+                "Not found on the {pages} pages audited (menus, header, footer, blocks and section pages)"
+            ),
+        };
+    };
+    let mut parts = Vec::new();
+    let mut add = |n: usize, vi: &str, en: &str| {
+        if n > 0 {
+            parts.push(match lang {
+                Lang::Vi => format!("{n} {vi}"),
+                Lang::En => format!("{n} {en}"),
+            });
+        }
+    };
+    add(s.sections, "trang chuyên mục", "section pages");
+    add(s.listings, "trang danh sách", "listings");
+    add(
+        s.matching,
+        "trang có tên hoặc địa chỉ gần khớp",
+        "pages whose link or address matches",
+    );
+    add(s.other, "trang khác", "other pages");
+    if let Some((urls, matching)) = s.sitemap {
+        parts.push(match lang {
+            Lang::Vi => {
+                format!("sơ đồ trang (sitemap) gồm {urls} địa chỉ, {matching} địa chỉ gần khớp")
+            }
+            Lang::En => format!("sitemap with {urls} URLs, {matching} matching"),
+        });
+    }
+    let rest = parts.iter().map(|p| format!("; {p}")).collect::<String>();
     match lang {
         Lang::Vi => format!(
-            "Không tìm thấy trên {pages} trang đã rà soát (menu, đầu trang, chân trang, các khối và trang chuyên mục)"
+            "Không tìm thấy trên {pages} trang đã rà soát: menu, đầu trang, chân trang{rest}"
         ),
-        Lang::En => format!(
-            "Not found on the {pages} pages audited (menus, header, footer, blocks and section pages)"
-        ),
+        Lang::En => {
+            format!("Not found on the {pages} pages audited: menu, header and footer{rest}")
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub fn test_crawl_config() -> CrawlConfig {
         site_budget: Duration::from_secs(60),
         min_interval: Duration::ZERO,
         follow_start_redirects: false,
+        exhaustive: false,
     }
 }
 
