@@ -12,8 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::checklist::Checklist;
 use crate::crawl::{CrawlConfig, Crawler, SiteCrawl};
 use crate::evaluate::{
-    PageContext, PageObservation, SiteAudit, observe_page, rank_links, rank_sitemap,
-    unknown_findings,
+    PageContext, PageObservation, SiteAudit, observe_page, rank_links, unknown_findings,
 };
 use crate::extract::{RunSet, extract};
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
@@ -215,7 +214,7 @@ fn steer(
     as_of: Date,
 ) -> OpenItems {
     let open = audit.open_items(checklist, crawl.facts(), kind, as_of);
-    let (leads, matching) = rank_sitemap(checklist, crawl.take_sitemap());
+    let (leads, matching) = audit.rank_sitemap(checklist, crawl.take_sitemap());
     crawl.enqueue_sitemap(leads, matching);
     crawl.set_open(open.clone());
     open

@@ -112,6 +112,32 @@ impl Frontier {
         permit: &Permit,
         stats: &mut CrawlStats,
     ) {
+        self.push_leads(leads, depth, from_foreign, permit, stats, true);
+    }
+
+    /// Queues the pages a sitemap lists, for pages at depth 1: a finite
+    /// list the site publishes, so a shape of many URLs (2,000 articles
+    /// under `/tin-tuc/`) is no calendar trap. An exhaustive crawl caps
+    /// them like any links.
+    pub(super) fn push_index(
+        &mut self,
+        leads: impl IntoIterator<Item = Lead>,
+        permit: &Permit,
+        stats: &mut CrawlStats,
+    ) {
+        let shaped = self.exhaustive;
+        self.push_leads(leads, 1, false, permit, stats, shaped);
+    }
+
+    fn push_leads(
+        &mut self,
+        leads: impl IntoIterator<Item = Lead>,
+        depth: u32,
+        from_foreign: bool,
+        permit: &Permit,
+        stats: &mut CrawlStats,
+        shaped: bool,
+    ) {
         for lead in leads {
             let Some(url) = normalize(&lead.url) else {
                 continue;
@@ -127,13 +153,20 @@ impl Frontier {
             if self.seen.len() >= self.seen_cap {
                 continue;
             }
-            let same_shape = self.shapes.entry(shape(&url)).or_default();
-            if looks_like_trap(&url) || *same_shape >= self.shape_cap {
+            if shaped {
+                let same_shape = self.shapes.entry(shape(&url)).or_default();
+                if *same_shape >= self.shape_cap {
+                    stats.traps_skipped += 1;
+                    self.seen.insert(key);
+                    continue;
+                }
+                *same_shape += 1;
+            }
+            if looks_like_trap(&url) {
                 stats.traps_skipped += 1;
                 self.seen.insert(key);
                 continue;
             }
-            *same_shape += 1;
             self.seen.insert(key);
             if !permit.robots_allow(&url) {
                 stats.robots_skipped += 1;
@@ -268,5 +301,134 @@ impl Frontier {
         self.queue.clear();
         self.queued.clear();
         self.counts = [0; 4];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::crawl::RobotsRules;
+    use crate::site::Scope;
+
+    fn frontier(exhaustive: bool) -> (Frontier, Permit) {
+        let site = Url::parse("http://a.gov.vn/").unwrap();
+        let permit = Permit::on_site(Arc::new(Scope::of(&site)), Arc::new(RobotsRules::AllowAll));
+        (Frontier::new(200, HashSet::new(), exhaustive), permit)
+    }
+
+    fn lead(path: &str, priority: LinkPriority, items: &[usize]) -> Lead {
+        Lead {
+            url: Url::parse(&format!("http://a.gov.vn{path}")).unwrap(),
+            priority,
+            items: items.to_vec(),
+        }
+    }
+
+    fn drain(f: &mut Frontier) -> Vec<String> {
+        std::iter::from_fn(|| f.pop())
+            .map(|p| p.url.path().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn structure_first_then_listings_then_matching_then_the_rest() {
+        let (mut f, permit) = frontier(false);
+        let mut stats = CrawlStats::default();
+        let leads = vec![
+            lead("/bai-1", LinkPriority::Body, &[]),
+            lead("/ngan-sach", LinkPriority::Candidate, &[3]),
+            lead("/tin-tuc", LinkPriority::Listing, &[]),
+            lead("/gioi-thieu", LinkPriority::Navigation, &[]),
+        ];
+        f.push_all(leads, 2, false, &permit, &mut stats);
+        // Shallower pages do not jump ranks.
+        f.push_all(
+            vec![lead("/bai-2", LinkPriority::Body, &[])],
+            1,
+            false,
+            &permit,
+            &mut stats,
+        );
+        assert_eq!(f.best(), Some(LinkPriority::Navigation));
+        assert_eq!(
+            drain(&mut f),
+            ["/gioi-thieu", "/tin-tuc", "/ngan-sach", "/bai-2", "/bai-1"]
+        );
+        assert_eq!(f.best(), None);
+    }
+
+    #[test]
+    fn exhaustive_crawl_keeps_shallowest_first() {
+        let (mut f, permit) = frontier(true);
+        let mut stats = CrawlStats::default();
+        f.push_all(
+            vec![lead("/menu-2", LinkPriority::Navigation, &[])],
+            2,
+            false,
+            &permit,
+            &mut stats,
+        );
+        f.push_all(
+            vec![
+                lead("/bai-1", LinkPriority::Body, &[]),
+                lead("/menu-1", LinkPriority::Navigation, &[]),
+            ],
+            1,
+            false,
+            &permit,
+            &mut stats,
+        );
+        assert_eq!(drain(&mut f), ["/menu-1", "/bai-1", "/menu-2"]);
+    }
+
+    #[test]
+    fn a_better_link_moves_a_queued_url_up_once() {
+        let (mut f, permit) = frontier(false);
+        let mut stats = CrawlStats::default();
+        f.push_all(
+            vec![
+                lead("/x", LinkPriority::Body, &[]),
+                lead("/y", LinkPriority::Candidate, &[1]),
+            ],
+            1,
+            false,
+            &permit,
+            &mut stats,
+        );
+        f.push_all(
+            vec![lead("/x", LinkPriority::Navigation, &[])],
+            2,
+            false,
+            &permit,
+            &mut stats,
+        );
+        assert_eq!(f.best(), Some(LinkPriority::Navigation));
+        assert_eq!(drain(&mut f), ["/x", "/y"]);
+    }
+
+    #[test]
+    fn links_whose_items_settled_fall_to_the_rest() {
+        let (mut f, permit) = frontier(false);
+        let mut stats = CrawlStats::default();
+        f.push_all(
+            vec![
+                lead("/tin-tuc/1", LinkPriority::Candidate, &[0]),
+                lead("/ngan-sach", LinkPriority::Candidate, &[1]),
+            ],
+            1,
+            false,
+            &permit,
+            &mut stats,
+        );
+        let open = OpenItems {
+            open: vec![false, true],
+            deep: false,
+        };
+        f.retier(&open);
+        assert_eq!(f.counts, [0, 0, 1, 1]);
+        assert_eq!(drain(&mut f), ["/ngan-sach", "/tin-tuc/1"]);
+        assert_eq!(f.best(), None);
     }
 }

@@ -143,7 +143,10 @@ impl SiteCrawl {
         // could fetch.
         leads.sort_by_key(|l| l.priority);
         leads.truncate(matching.max(self.config.max_pages));
-        self.enqueue(leads, 0, false);
+        if self.config.max_depth > 0 {
+            self.frontier
+                .push_index(leads, &self.permit, &mut self.stats);
+        }
     }
 
     /// Tells the crawl what is still open. Once nothing queued can settle

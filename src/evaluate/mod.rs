@@ -31,7 +31,7 @@ use url::Url;
 pub use observe::{
     DirectHit, LinkHit, PageContext, PageObservation, PageVerdict, Source, observe_page,
 };
-pub use questions::{rank_links, rank_sitemap};
+pub use questions::rank_links;
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};
 use crate::extract::LabelFrom;
@@ -120,6 +120,9 @@ pub struct SiteAudit {
     closed: Vec<bool>,
     /// What the crawl fetched, and why, for the text of a missing item.
     searched: Option<CrawlStats>,
+    /// Pages the sitemap lists, and per item how many of them name it.
+    sitemap_pages: usize,
+    sitemap_named: Vec<usize>,
 }
 
 impl SiteAudit {
@@ -144,6 +147,8 @@ impl SiteAudit {
             pages_searched: 0,
             closed: Vec::new(),
             searched: None,
+            sitemap_pages: 0,
+            sitemap_named: Vec::new(),
         }
     }
 
@@ -381,7 +386,7 @@ impl SiteAudit {
                         None => format!(
                             "not found in {} pages{}; looked for {}",
                             self.pages_searched,
-                            self.searched.as_ref().map(searched).unwrap_or_default(),
+                            self.searched(index),
                             item.signals_written.summary()
                         ),
                     }
@@ -496,6 +501,37 @@ impl SiteAudit {
         })
     }
 
+    /// Where missing item `index` was searched for, as the crawl fetched
+    /// it: " (menu, header and footer; 14 section pages; 2 listings; 3
+    /// matching pages; sitemap with 230 URLs, 4 naming the item)". The
+    /// report puts it in the reader's language.
+    fn searched(&self, index: ItemIndex) -> String {
+        let Some(stats) = &self.searched else {
+            return String::new();
+        };
+        let mut parts = vec![
+            "menu, header and footer".to_owned(),
+            format!("{} section pages", stats.navigation_pages),
+        ];
+        for (n, what) in [
+            (stats.listing_pages, "listings"),
+            (stats.matching_pages, "matching pages"),
+            (stats.other_pages, "other pages"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        if self.sitemap_pages > 0 {
+            let named = self.sitemap_named.get(index).copied().unwrap_or(0);
+            parts.push(format!(
+                "sitemap with {} URLs, {named} naming the item",
+                self.sitemap_pages
+            ));
+        }
+        format!(" ({})", parts.join("; "))
+    }
+
     /// The verdict on `url`, following redirects to pages already judged.
     fn verdict_of<'a>(&'a self, url: &'a Url) -> (&'a Url, Option<&'a PageVerdict>) {
         let mut url = url;
@@ -507,33 +543,6 @@ impl SiteAudit {
         }
         (url, None)
     }
-}
-
-/// Where a missing item was searched for, as the crawl fetched it: " (menu,
-/// header and footer; 14 section pages; 2 listings; 3 matching pages;
-/// sitemap with 230 URLs, 4 matching)". The report puts it in the reader's
-/// language.
-fn searched(stats: &CrawlStats) -> String {
-    let mut parts = vec![
-        "menu, header and footer".to_owned(),
-        format!("{} section pages", stats.navigation_pages),
-    ];
-    if stats.listing_pages > 0 {
-        parts.push(format!("{} listings", stats.listing_pages));
-    }
-    if stats.matching_pages > 0 {
-        parts.push(format!("{} matching pages", stats.matching_pages));
-    }
-    if stats.other_pages > 0 {
-        parts.push(format!("{} other pages", stats.other_pages));
-    }
-    if stats.sitemap_urls > 0 {
-        parts.push(format!(
-            "sitemap with {} URLs, {} matching",
-            stats.sitemap_urls, stats.sitemap_matching
-        ));
-    }
-    format!(" ({})", parts.join("; "))
 }
 
 /// A link as a person would point to it: "menu link “Công khai ngân

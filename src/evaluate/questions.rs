@@ -4,8 +4,9 @@
 //! fresh; an item missing so far stays open until the crawl has nothing
 //! left that could show it: the site's structure, its listings, and the
 //! pages whose label or address names it. Links are ranked by what they can
-//! still decide (see [`LinkPriority`]); the sitemap is read as an index of
-//! addresses, and only the entries that name an item are fetched first.
+//! still decide (see [`LinkPriority`]), a listing's pager never above the
+//! rest; the sitemap is read as an index of addresses, and only the entries
+//! that name an item are fetched first.
 
 use std::collections::HashMap;
 
@@ -156,7 +157,11 @@ pub fn rank_links(
             if structure {
                 return Some(Lead::new(url, LinkPriority::Navigation));
             }
-            if !foreign && !link.listing_row && link.place == LinkPlace::Block {
+            if !foreign
+                && !link.listing_row
+                && link.place == LinkPlace::Block
+                && !is_pager(&link.label)
+            {
                 return Some(Lead::new(url, LinkPriority::Listing));
             }
             let items = if named.is_empty() {
@@ -179,34 +184,91 @@ pub fn rank_links(
         .collect()
 }
 
-/// The sitemap's pages, ranked: those whose address names an item come
-/// first (with the items), the rest only if the crawl goes deep. Returns the
-/// leads and how many name an item.
-#[must_use]
-pub fn rank_sitemap(checklist: &Checklist, pages: Vec<Url>) -> (Vec<Lead>, usize) {
-    let mut matching = 0;
-    let leads = pages
-        .into_iter()
-        .map(|url| {
-            let mut items: Vec<usize> = checklist
-                .signals
-                .url_hits(&url, false)
-                .iter()
-                .map(|h| h.item)
-                .collect();
-            items.sort_unstable();
-            items.dedup();
-            if items.is_empty() {
-                Lead::new(url, LinkPriority::Body)
-            } else {
+impl SiteAudit {
+    /// The sitemap's pages, ranked: those whose address names an item
+    /// come first (with the items), the rest only if the crawl goes deep.
+    /// Remembers how many name each item and how many there are, for the
+    /// finding of an item that stays missing. Returns the leads and how
+    /// many name some item.
+    pub fn rank_sitemap(&mut self, checklist: &Checklist, pages: Vec<Url>) -> (Vec<Lead>, usize) {
+        if pages.is_empty() {
+            return (Vec::new(), 0);
+        }
+        let mut named = vec![0; checklist.items.len()];
+        let mut matching = 0;
+        self.sitemap_pages = pages.len();
+        let leads = pages
+            .into_iter()
+            .map(|url| {
+                let mut items: Vec<usize> = checklist
+                    .signals
+                    .url_hits(&url, false)
+                    .iter()
+                    .map(|h| h.item)
+                    .collect();
+                items.sort_unstable();
+                items.dedup();
+                if items.is_empty() {
+                    return Lead::new(url, LinkPriority::Body);
+                }
                 matching += 1;
+                for item in &items {
+                    named[*item] += 1;
+                }
                 Lead {
                     url,
                     priority: LinkPriority::Candidate,
                     items,
                 }
-            }
-        })
-        .collect();
-    (leads, matching)
+            })
+            .collect();
+        self.sitemap_named = named;
+        (leads, matching)
+    }
+}
+
+/// Whether a link's label is a pager's ("2", "»", "Trang sau", "Xem
+/// tiếp"): it leads to a listing's archive, which no verdict needs.
+fn is_pager(label: &str) -> bool {
+    let symbol = |c: char| c.is_ascii_digit() || c.is_whitespace() || "»«›‹<>.…|-".contains(c);
+    if !label.trim().is_empty() && label.chars().all(symbol) {
+        return true;
+    }
+    let folded = crate::fold::fold(label);
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let pager_word = |w: &str| {
+        w.chars()
+            .all(|c| c.is_ascii_digit() || "»«›‹<>.…|-".contains(c))
+            || matches!(
+                w,
+                "trang"
+                    | "sau"
+                    | "truoc"
+                    | "tiep"
+                    | "cuoi"
+                    | "dau"
+                    | "next"
+                    | "prev"
+                    | "previous"
+                    | "last"
+                    | "first"
+                    | "page"
+            )
+    };
+    !words.is_empty() && words.iter().all(|w| pager_word(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_pager;
+
+    #[test]
+    fn pagers_are_told_from_labels() {
+        for label in ["2", "10", "»", "Trang sau", "Trang 3", "Next »", "Cuối"] {
+            assert!(is_pager(label), "{label}");
+        }
+        for label in ["Tin tức", "Xem tất cả tin tức", "Văn bản", ""] {
+            assert!(!is_pager(label), "{label}");
+        }
+    }
 }

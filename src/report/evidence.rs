@@ -104,10 +104,10 @@ static STALE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "not found in 57 pages (menu, header and footer; 14 section pages; 2
 /// listings; 3 matching pages; 9 other pages; sitemap with 230 URLs, 4
-/// matching); looked for …", as evaluation writes a missing item's
+/// naming the item); looked for …", as evaluation writes a missing item's
 /// evidence.
 static SEARCHED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^not found in \d+ pages \(menu, header and footer; (\d+) section pages(?:; (\d+) listings)?(?:; (\d+) matching pages)?(?:; (\d+) other pages)?(?:; sitemap with (\d+) URLs, (\d+) matching)?\);")
+    Regex::new(r"^not found in \d+ pages \(menu, header and footer; (\d+) section pages(?:; (\d+) listings)?(?:; (\d+) matching pages)?(?:; (\d+) other pages)?(?:; sitemap with (\d+) URLs, (\d+) naming the item)?\);")
         .expect("static regex")
 });
 
@@ -294,14 +294,14 @@ mod tests {
             report_only: false,
             placement: crate::finding::Placement::default(),
         };
-        finding.evidence = "not found in 57 pages (menu, header and footer; 14 section pages; 3 matching pages; sitemap with 230 URLs, 4 matching); looked for link_text(x)".into();
+        finding.evidence = "not found in 57 pages (menu, header and footer; 14 section pages; 3 matching pages; sitemap with 230 URLs, 4 naming the item); looked for link_text(x)".into();
         assert_eq!(
             evidence_for(&finding, Lang::En),
-            "Not found on the 57 pages audited: menu, header and footer; 14 section pages; 3 pages whose link or address matches; sitemap with 230 URLs, 4 matching"
+            "Not found on the 57 pages audited: menu, header and footer; 14 section pages; 3 pages whose link or address matches; sitemap with 230 URLs, 4 naming the item"
         );
         assert_eq!(
             evidence_for(&finding, Lang::Vi),
-            "Không tìm thấy trên 57 trang đã rà soát: menu, đầu trang, chân trang; 14 trang chuyên mục; 3 trang có tên hoặc địa chỉ gần khớp; sơ đồ trang (sitemap) gồm 230 địa chỉ, 4 địa chỉ gần khớp"
+            "Không tìm thấy trên 57 trang đã rà soát: menu, đầu trang, chân trang; 14 trang chuyên mục; 3 trang có tên hoặc địa chỉ gần khớp; sơ đồ trang (sitemap) gồm 230 địa chỉ, 4 địa chỉ gần khớp với mục này"
         );
         finding.evidence = "not found in 57 pages; looked for link_text(x)".into();
         assert!(evidence_for(&finding, Lang::Vi).ends_with("các khối và trang chuyên mục)"));

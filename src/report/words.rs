@@ -205,7 +205,8 @@ pub struct Searched {
     pub matching: usize,
     /// Other pages.
     pub other: usize,
-    /// Pages the sitemap lists, and how many of them name an item.
+    /// Pages the sitemap lists, and how many of them name the item (the
+    /// crawl reads those before it calls the item missing).
     pub sitemap: Option<(usize, usize)>,
 }
 
@@ -242,10 +243,16 @@ pub fn where_looked(pages: usize, searched: Option<&Searched>, lang: Lang) -> St
     add(s.other, "trang khác", "other pages");
     if let Some((urls, matching)) = s.sitemap {
         parts.push(match lang {
-            Lang::Vi => {
-                format!("sơ đồ trang (sitemap) gồm {urls} địa chỉ, {matching} địa chỉ gần khớp")
+            Lang::Vi if matching > 0 => format!(
+                "sơ đồ trang (sitemap) gồm {urls} địa chỉ, {matching} địa chỉ gần khớp với mục này"
+            ),
+            Lang::Vi => format!(
+                "sơ đồ trang (sitemap) gồm {urls} địa chỉ, không địa chỉ nào khớp với mục này"
+            ),
+            Lang::En if matching > 0 => {
+                format!("sitemap with {urls} URLs, {matching} naming the item")
             }
-            Lang::En => format!("sitemap with {urls} URLs, {matching} matching"),
+            Lang::En => format!("sitemap with {urls} URLs, none naming the item"),
         });
     }
     let rest = parts.iter().map(|p| format!("; {p}")).collect::<String>();
