@@ -425,6 +425,7 @@ mod tests {
         let open = OpenItems {
             open: vec![false, true],
             deep: false,
+            sample: false,
         };
         f.retier(&open);
         assert_eq!(f.counts, [0, 0, 1, 1]);

@@ -4,7 +4,7 @@
 //! it which items are still open; once nothing queued can change a verdict,
 //! the site is done, whatever budget is left.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinSet;
@@ -33,7 +33,17 @@ pub struct SiteCrawl {
     pace: Pace,
     frontier: Frontier,
     fetched: Fetched,
-    inflight: JoinSet<Page>,
+    inflight: JoinSet<(u64, Page)>,
+    /// Pages fetched and not yet handed out, by launch number: a
+    /// structure-first crawl hands pages out in the order it launched
+    /// them, so what it fetches next never depends on which server answered
+    /// first (the same site gives the same audit, page for page).
+    done: BTreeMap<u64, Option<Page>>,
+    /// Launch number of each fetch in flight, to tell a fetch that panicked.
+    launches: HashMap<tokio::task::Id, u64>,
+    /// The next launch number, and the next to hand out.
+    launched: u64,
+    handed_out: u64,
     first: Option<Page>,
     not_found_probe: Option<Page>,
     cancel: CancellationToken,
@@ -54,6 +64,11 @@ pub struct SiteCrawl {
 /// another language than the site's may take: enough to judge the English
 /// version, never enough to crowd out the site itself.
 const FOREIGN_SHARE: usize = 10;
+
+/// Pages outside the site's structure read while an open item may show on
+/// any page (a print button on articles): a person checking the portal
+/// opens one or two articles too.
+const SAMPLE_PAGES: usize = 3;
 
 /// What opening a site produced, to start its crawl from.
 pub(super) struct Opened {
@@ -103,6 +118,10 @@ impl SiteCrawl {
             pace,
             fetched,
             inflight: JoinSet::new(),
+            done: BTreeMap::new(),
+            launches: HashMap::new(),
+            launched: 0,
+            handed_out: 0,
             first: Some(first),
             not_found_probe,
             cancel,
@@ -167,7 +186,9 @@ impl SiteCrawl {
         match priority {
             _ if !open.any() => false,
             LinkPriority::Navigation | LinkPriority::Listing | LinkPriority::Candidate => true,
-            LinkPriority::Body => open.deep,
+            LinkPriority::Body => {
+                open.deep || (open.sample && self.stats.other_pages < SAMPLE_PAGES)
+            }
         }
     }
 
@@ -260,6 +281,9 @@ impl SiteCrawl {
         }
         loop {
             self.launch();
+            if let Some(page) = self.hand_out() {
+                return Some(page);
+            }
             if self.inflight.is_empty() {
                 self.stats.stopped = self.stop_reason();
                 return None;
@@ -273,17 +297,23 @@ impl SiteCrawl {
                     return None;
                 }
                 // The next page to finish, within the site budget.
-                next = tokio::time::timeout_at(self.deadline, self.inflight.join_next()) => next,
+                next = tokio::time::timeout_at(self.deadline, self.inflight.join_next_with_id()) => next,
             };
             match next {
-                Ok(Some(Ok(page))) => {
+                Ok(Some(Ok((id, (number, page))))) => {
+                    self.launches.remove(&id);
                     if let PageOutcome::Failed(failure) = &page.outcome {
                         self.stats.pages_failed += 1;
                         self.pace.slow_down(failure);
                     }
-                    return Some(page);
+                    self.done.insert(number, Some(page));
                 }
-                Ok(Some(Err(_))) => self.stats.pages_failed += 1,
+                Ok(Some(Err(e))) => {
+                    self.stats.pages_failed += 1;
+                    if let Some(number) = self.launches.remove(&e.id()) {
+                        self.done.insert(number, None);
+                    }
+                }
                 Ok(None) => return None,
                 Err(_) => {
                     self.stop();
@@ -295,9 +325,27 @@ impl SiteCrawl {
         }
     }
 
+    /// The next fetched page to hand out: in launch order for a
+    /// structure-first crawl, as they finish for an exhaustive one.
+    fn hand_out(&mut self) -> Option<Page> {
+        loop {
+            let page = if self.config.exhaustive {
+                self.done.pop_first()?.1
+            } else {
+                let page = self.done.remove(&self.handed_out)?;
+                self.handed_out += 1;
+                page
+            };
+            if page.is_some() {
+                return page;
+            }
+        }
+    }
+
     /// Abandons the fetches in flight and everything queued.
     fn stop(&mut self) {
         self.inflight.abort_all();
+        self.done.clear();
         self.frontier.clear();
     }
 
@@ -305,7 +353,7 @@ impl SiteCrawl {
     /// allow.
     fn launch(&mut self) {
         let now = Instant::now();
-        while self.pace.has_room(self.inflight.len())
+        while self.pace.has_room(self.inflight.len() + self.done.len())
             && self.stats.pages_fetched < self.config.max_pages
             && now < self.deadline
         {
@@ -345,7 +393,9 @@ impl SiteCrawl {
             let fetcher = self.fetcher.clone();
             let fetched = Arc::clone(&self.fetched);
             let permit = self.permit.page(url.clone(), Arc::clone(&fetched));
-            self.inflight.spawn(async move {
+            let number = self.launched;
+            self.launched += 1;
+            let task = self.inflight.spawn(async move {
                 tokio::time::sleep_until(slot).await;
                 let outcome = fetcher
                     .fetch(&url, Expect::Html, &|u: &Url| permit.check(u))
@@ -355,8 +405,9 @@ impl SiteCrawl {
                     fetched.insert(url_key(&page.requested));
                     fetched.insert(url_key(&page.url));
                 }
-                page
+                (number, page)
             });
+            self.launches.insert(task.id(), number);
         }
     }
 }

@@ -1,11 +1,14 @@
 //! Which questions a site's crawl still has to answer, and which links can
 //! answer them. An item is settled once it is present on a page with content
 //! (or through a verified link) and, if it has a freshness limit, shown
-//! fresh; an item missing so far stays open until the crawl has nothing
-//! left that could show it: the site's structure, its listings, and the
-//! pages whose label or address names it. Links are ranked by what they can
-//! still decide (see [`LinkPriority`]), a listing's pager never above the
-//! rest; the sitemap is read as an index of addresses, and only the entries
+//! fresh, or undated on the pages that show it; an item stale so far stays
+//! open while any page could show a newer date; an item missing so far
+//! stays open until the crawl has nothing left that could show it: the
+//! site's structure, its listings, and the pages whose label or address
+//! names it. Links are ranked by what they can
+//! still decide (see [`LinkPriority`]): a block's "more" link leads to
+//! the first page of its listing, a pager to its archive, never read
+//! first; the sitemap is read as an index of addresses, and only the entries
 //! that name an item are fetched first.
 
 use std::collections::HashMap;
@@ -16,14 +19,16 @@ use url::Url;
 use super::observe::PageObservation;
 use super::{SiteAudit, Strength, freshness, not_applicable};
 use crate::checklist::{Checklist, Item, ItemIndex, SiteCheck};
-use crate::extract::{LinkFact, LinkPlace};
+use crate::extract::{LabelFrom, LinkFact, LinkPlace};
+use crate::labels::is_short_label;
 use crate::site::{Lead, LinkPriority, OpenItems, SiteFacts, normalize, url_key};
 use crate::target::SiteKind;
 
 impl SiteAudit {
     /// What the crawl still has to answer: the items not settled yet, and
     /// whether a page outside the site's structure could still settle one
-    /// (a freshness not yet shown: a newer date may sit on any page).
+    /// (an item stale so far: a newer date may sit on any page; the
+    /// site's newest date, while no page shows one).
     /// Settled items stay settled: evidence on a page with content, or a
     /// link verified by its page, is never taken back, and a newest date
     /// only grows newer.
@@ -39,7 +44,7 @@ impl SiteAudit {
         }
         let mut open = OpenItems {
             open: vec![false; checklist.items.len()],
-            deep: false,
+            ..OpenItems::default()
         };
         for (index, item) in checklist.items.iter().enumerate() {
             if self.closed[index] {
@@ -50,6 +55,10 @@ impl SiteAudit {
                 Question::Open { deep } => {
                     open.open[index] = true;
                     open.deep |= deep;
+                    // An element or pattern (a print button, a meta tag)
+                    // may sit on articles only: a few are read.
+                    let w = &item.signals_written;
+                    open.sample |= !w.selector.is_empty() || !w.pattern.is_empty();
                 }
             }
         }
@@ -94,8 +103,14 @@ impl SiteAudit {
             {
                 Question::Settled
             }
-            // Stale or undated so far: a newer date may sit on any page.
-            _ => Question::Open { deep: true },
+            // Stale so far: a newer date may sit on any page, and a false
+            // "stale" sends an agency after news it publishes.
+            Some(_) => Question::Open { deep: true },
+            // Undated on the pages that show it (its section, the first
+            // page of its listing): a person checking the portal would say
+            // "no date found" too, without reading the archive or every
+            // article a block links.
+            None => Question::Settled,
         }
     }
 
@@ -119,19 +134,19 @@ enum Question {
 }
 
 /// The links of a page, ranked by what they can decide given what is still
-/// `open`: the site's structure (menus, footers, sidebars, banners, link
-/// lists; on the home page, its blocks and lists too), then the first page
-/// of a listing (the links under a content block's heading), then the
-/// links whose label or address names an open item, then the rest. A link
-/// in a row of a listing leads to an article or a document, wherever the
-/// listing sits.
+/// `open`: the site's structure (header, menus, footers, sidebars and
+/// other navigation boxes, banners), then the first page of a listing (a
+/// content block's "more" link), then the links whose label or address
+/// names an open item (a block whose heading names an item names its
+/// links too), then the rest. A link in a row of a listing, or with a
+/// long label outside the main menu, leads to an article or a document,
+/// wherever it sits.
 #[must_use]
 pub fn rank_links(
     links: &[LinkFact],
     observation: &PageObservation,
     open: Option<&OpenItems>,
 ) -> Vec<Lead> {
-    let home = observation.depth == 0;
     // A page in another language is not the site's structure: of its
     // links, only those that name an item about its language (which
     // `observation.links` keeps alone) are wanted.
@@ -149,19 +164,20 @@ pub fn rank_links(
         .iter()
         .filter_map(|link| {
             let url = link.url.clone()?;
+            // A long label outside the main menu is a listed article's or
+            // document's title ("Tin số 12: hội nghị …" in a sidebar).
+            let labelled = link.in_menu
+                || link.label_from != LabelFrom::Text
+                || link.label.trim().is_empty()
+                || is_short_label(&link.label);
             let structure = !foreign
+                && labelled
                 && !link.listing_row
-                && (link.priority == LinkPriority::Navigation
-                    || link.place == LinkPlace::Banner
-                    || (home && matches!(link.place, LinkPlace::List | LinkPlace::Block)));
+                && (link.priority == LinkPriority::Navigation || link.place == LinkPlace::Banner);
             if structure {
                 return Some(Lead::new(url, LinkPriority::Navigation));
             }
-            if !foreign
-                && !link.listing_row
-                && link.place == LinkPlace::Block
-                && !is_pager(&link.label)
-            {
+            if !foreign && link.place == LinkPlace::Block && leads_to_listing(&link.label) {
                 return Some(Lead::new(url, LinkPriority::Listing));
             }
             let items = if named.is_empty() {
@@ -227,48 +243,39 @@ impl SiteAudit {
     }
 }
 
-/// Whether a link's label is a pager's ("2", "»", "Trang sau", "Xem
-/// tiếp"): it leads to a listing's archive, which no verdict needs.
-fn is_pager(label: &str) -> bool {
-    let symbol = |c: char| c.is_ascii_digit() || c.is_whitespace() || "»«›‹<>.…|-".contains(c);
-    if !label.trim().is_empty() && label.chars().all(symbol) {
-        return true;
-    }
+/// Whether a block's link is its "more" link ("Xem thêm", "Xem tất cả",
+/// "Chi tiết"): it leads to the first page of the block's listing.
+fn leads_to_listing(label: &str) -> bool {
     let folded = crate::fold::fold(label);
-    let words: Vec<&str> = folded.split_whitespace().collect();
-    let pager_word = |w: &str| {
-        w.chars()
-            .all(|c| c.is_ascii_digit() || "»«›‹<>.…|-".contains(c))
-            || matches!(
-                w,
-                "trang"
-                    | "sau"
-                    | "truoc"
-                    | "tiep"
-                    | "cuoi"
-                    | "dau"
-                    | "next"
-                    | "prev"
-                    | "previous"
-                    | "last"
-                    | "first"
-                    | "page"
-            )
-    };
-    !words.is_empty() && words.iter().all(|w| pager_word(w))
+    let folded = folded
+        .trim()
+        .trim_end_matches(['»', '›', '>', '.', '…'])
+        .trim();
+    matches!(
+        folded,
+        "xem them"
+            | "xem tat ca"
+            | "xem tiep"
+            | "chi tiet"
+            | "tat ca"
+            | "more"
+            | "view all"
+            | "see all"
+            | "read more"
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_pager;
+    use super::leads_to_listing;
 
     #[test]
-    fn pagers_are_told_from_labels() {
-        for label in ["2", "10", "»", "Trang sau", "Trang 3", "Next »", "Cuối"] {
-            assert!(is_pager(label), "{label}");
+    fn a_blocks_more_link_leads_to_its_listing() {
+        for label in ["Xem thêm", "Xem tất cả »", "xem tiếp...", "Chi tiết"] {
+            assert!(leads_to_listing(label), "{label}");
         }
-        for label in ["Tin tức", "Xem tất cả tin tức", "Văn bản", ""] {
-            assert!(!is_pager(label), "{label}");
+        for label in ["2", "»", "Trang sau", "Tin tức", "Bài viết số 3", ""] {
+            assert!(!leads_to_listing(label), "{label}");
         }
     }
 }

@@ -87,6 +87,10 @@ pub struct OpenItems {
     /// Pages of any kind may still settle an open item: a date that shows
     /// it fresh can sit on any page.
     pub deep: bool,
+    /// An open item shows by an element or a pattern (a print button, a
+    /// meta tag) that may sit on articles only: a few pages of any kind
+    /// are worth reading.
+    pub sample: bool,
 }
 
 impl OpenItems {
@@ -96,6 +100,7 @@ impl OpenItems {
         Self {
             open: vec![true; items],
             deep: true,
+            sample: true,
         }
     }
 
