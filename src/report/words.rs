@@ -9,6 +9,7 @@ use crate::finding::{Finding, Placement, Status};
 use crate::page::FailureKind;
 use crate::run::Note;
 use crate::run::SiteResult;
+use crate::site::StopReason;
 use crate::target::SiteKind;
 
 /// A status as a leader reads it.
@@ -172,6 +173,20 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         },
         (Lang::En, Note::NotAudited { detail, .. }) => detail.clone(),
         (Lang::Vi, Note::NotAudited { kind, .. }) => failure_vi(*kind).0.to_owned(),
+    }
+}
+
+/// Why a site's crawl stopped, in a few words: every item settled, every
+/// link followed, or a budget spent.
+#[must_use]
+pub fn stop_word(stopped: StopReason, lang: Lang) -> &'static str {
+    match (lang, stopped) {
+        (Lang::Vi, StopReason::AllSettled) => "đủ căn cứ",
+        (Lang::Vi, StopReason::Exhausted) => "đã duyệt hết",
+        (Lang::Vi, StopReason::PageBudget) => "hết số trang",
+        (Lang::Vi, StopReason::TimeBudget) => "hết thời gian",
+        (Lang::Vi, StopReason::Interrupted) => "bị dừng",
+        (Lang::En, stopped) => stopped.code(),
     }
 }
 
