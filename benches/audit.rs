@@ -608,7 +608,7 @@ async fn bench(o: Options) {
         .await
         .unwrap();
         walls.push(started.elapsed().as_secs_f64());
-        let pages: usize = run.sites.iter().map(|s| s.pages_crawled).sum();
+        let pages: usize = run.sites.iter().map(|s| s.unwrap().pages_crawled).sum();
         cpus.push((cpu_seconds() - cpu_before) / pages as f64);
         last = Some(run);
     }
@@ -618,7 +618,7 @@ async fn bench(o: Options) {
     // Peak RSS of the audit alone: read before the baselines below load pages.
     let peak_rss = peak_rss_mb();
     let (parses, average_kb) = bare_parse_seconds(o.pages, o.runs);
-    let pages: usize = run.sites.iter().map(|s| s.pages_crawled).sum();
+    let pages: usize = run.sites.iter().map(|s| s.unwrap().pages_crawled).sum();
     let (wall, cpu_per_page, parse_per_page) = (median(&walls), median(&cpus), median(&parses));
     let ms = |v: &[f64]| {
         let (lo, hi) = range(v);
@@ -663,6 +663,7 @@ async fn bench(o: Options) {
     let failed: Vec<_> = run
         .sites
         .iter()
+        .map(Result::unwrap)
         .filter(|s| s.status.code() != "ok")
         .map(|s| s.status.code())
         .collect();
@@ -705,9 +706,10 @@ async fn compare(o: &Options, assignments: &dyn Fn() -> Vec<Assignment>, base: &
     };
     let (full, full_wall) = timed_audit(assignments(), exhaustive).await;
     let (fast, fast_wall) = timed_audit(assignments(), default).await;
+    let (full, fast) = (full.sites.to_vec().unwrap(), fast.sites.to_vec().unwrap());
     let (mut agree, mut total) = (0, 0);
     let mut differences = Vec::new();
-    for (a, b) in fast.sites.iter().zip(&full.sites) {
+    for (a, b) in fast.iter().zip(&full) {
         for (f, r) in a.findings.iter().zip(&b.findings) {
             total += 1;
             if f.status == r.status {
@@ -720,16 +722,12 @@ async fn compare(o: &Options, assignments: &dyn Fn() -> Vec<Assignment>, base: &
             }
         }
     }
-    let pages = |run: &portal_audit::run::AuditRun| {
-        let per_site: Vec<f64> = run
-            .sites
-            .iter()
-            .map(|s| s.crawl.pages_fetched as f64)
-            .collect();
+    let pages = |sites: &[portal_audit::run::SiteResult]| {
+        let per_site: Vec<f64> = sites.iter().map(|s| s.crawl.pages_fetched as f64).collect();
         (median(&per_site), per_site.iter().sum::<f64>())
     };
     let ((full_median, full_total), (fast_median, fast_total)) = (pages(&full), pages(&fast));
-    let stops: Vec<&str> = fast.sites.iter().map(|s| s.crawl.stopped.code()).collect();
+    let stops: Vec<&str> = fast.iter().map(|s| s.crawl.stopped.code()).collect();
     println!(
         "portal-audit structure-first vs exhaustive: {} sites x {} pages, latency {} ms, per-host {}",
         o.sites, o.pages, o.latency_ms, o.per_host

@@ -17,6 +17,6 @@ awk -v n="$count" 'BEGIN {
   print "id,name,kind,url"
   for (i = 0; i < n; i++) printf "s%d,Cơ quan %d,department,http://127.0.0.1:%d/\n", i, i, i % 9 + 1
 }' >"$work/targets.csv"
-/usr/bin/time -v "$binary" audit --targets "$work/targets.csv" --out "$work/out" \
+${WRAP:-} /usr/bin/time -v "$binary" audit --targets "$work/targets.csv" --out "$work/out" \
   --history "$work/history.sqlite" --quiet 2>"$work/time.txt" || true
 grep -E "Maximum resident|Elapsed \(wall" "$work/time.txt"

@@ -18,7 +18,7 @@ use crate::extract::{RunSet, extract};
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
 use crate::parse_pool::ParsePool;
 use crate::progress::Progress;
-use crate::run::{AuditRun, Note, SiteResult, SiteStatus};
+use crate::run::{AuditRun, Note, SiteResult, SiteStatus, SiteStore};
 use crate::score::{SiteScore, score};
 use crate::site::{CrawlStats, Lead, OpenItems, Scope};
 use crate::target::Target;
@@ -43,11 +43,22 @@ pub async fn run_audit(
     progress: &Progress,
     cancel: CancellationToken,
 ) -> anyhow::Result<AuditRun> {
-    run_audit_with(assignments, crawl, as_of, progress, cancel, &mut |_| {}).await
+    let store = SiteStore::in_memory(assignments.len());
+    run_audit_with(
+        assignments,
+        crawl,
+        as_of,
+        progress,
+        cancel,
+        store,
+        &mut |_| {},
+    )
+    .await
 }
 
-/// [`run_audit`], telling `site_done` each site's result as it finishes
-/// (the journal that lets an interrupted run resume keeps them).
+/// [`run_audit`], keeping each site's result in `store` and telling
+/// `site_done` about it as it finishes (the journal that lets an
+/// interrupted run resume keeps them).
 ///
 /// # Errors
 /// When the HTTP client cannot be built.
@@ -57,6 +68,7 @@ pub async fn run_audit_with(
     as_of: Date,
     progress: &Progress,
     cancel: CancellationToken,
+    mut store: SiteStore,
     site_done: &mut (dyn FnMut(&SiteResult) + Send),
 ) -> anyhow::Result<AuditRun> {
     let started = Instant::now();
@@ -71,7 +83,6 @@ pub async fn run_audit_with(
     let crawler = Crawler::new(crawl, cancel.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let parsing = Arc::new(ParsePool::new(cores)?);
-    let mut results: Vec<Option<SiteResult>> = vec![None; assignments.len()];
     let mut waiting = assignments.iter().enumerate();
     let mut tasks = JoinSet::new();
     loop {
@@ -94,24 +105,17 @@ pub async fn run_audit_with(
         match joined {
             Ok((index, result)) => {
                 site_done(&result);
-                results[index] = Some(result);
+                store.keep(index, result);
             }
             // A bug must not cost the other sites their results: the site
             // whose task panicked gets a row saying so (filled in below).
             Err(e) => tracing::error!("a site's audit failed inside portal-audit: {e}"),
         }
     }
-    let sites = results
-        .into_iter()
-        .zip(assignments)
-        .map(|(result, assignment)| {
-            result.unwrap_or_else(|| {
-                let failure =
-                    FetchFailure::new(FailureKind::Internal, "the audit of this site panicked");
-                failed_result(assignment, as_of, failure, Duration::ZERO)
-            })
-        })
-        .collect();
+    let sites = store.finish(|index| {
+        let failure = FetchFailure::new(FailureKind::Internal, "the audit of this site panicked");
+        failed_result(assignments[index].clone(), as_of, failure, Duration::ZERO)
+    });
     Ok(AuditRun {
         started_at,
         as_of,

@@ -11,7 +11,7 @@ use super::{Exit, outputs, say};
 use crate::cli::MergeArgs;
 use crate::error::InputError;
 use crate::report::{Lang, read_run_json};
-use crate::run::AuditRun;
+use crate::run::{AuditRun, Sites};
 
 pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
     let mut shards = Vec::new();
@@ -75,7 +75,7 @@ fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
         started_at: first.started_at.clone(),
         interrupted: false,
         as_of: first.as_of,
-        sites: Vec::new(),
+        sites: Sites::default(),
         duration: std::time::Duration::ZERO,
         shard: None,
     };
@@ -88,17 +88,12 @@ fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
         merged.started_at = merged.started_at.min(run.started_at.clone());
         merged.duration = merged.duration.max(run.duration);
         merged.interrupted |= run.interrupted;
-        merged.sites.extend(run.sites);
+        merged.sites.append(run.sites);
     }
     no_target_left_out(&all_targets, &owner, &seen_shards, count)?;
-    let position: HashMap<&String, usize> = all_targets
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id, i))
-        .collect();
-    merged
+    merged.sites = merged
         .sites
-        .sort_by_key(|s| position.get(&s.target.id).copied().unwrap_or(usize::MAX));
+        .arranged(all_targets.iter().map(String::as_str));
     Ok(merged)
 }
 
@@ -110,7 +105,8 @@ fn check_sites(
     versions: &mut BTreeMap<String, (String, String, PathBuf)>,
     owner: &mut HashMap<String, PathBuf>,
 ) -> Result<(), InputError> {
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = site.map_err(|e| InputError::in_file(path, e.to_string()))?;
         let (id, version) = site
             .checklist
             .split_once('@')
@@ -226,7 +222,10 @@ fn check_belongs(
 /// The outputs' language when none is asked for: that of the first site's
 /// checklist, if it is a built-in one.
 fn language_of(run: &AuditRun) -> Lang {
-    let language = run.sites.first().and_then(|s| {
+    let first = (!run.sites.is_empty())
+        .then(|| run.sites.get(0).ok())
+        .flatten();
+    let language = first.and_then(|s| {
         let id = s.checklist.split('@').next().unwrap_or_default();
         crate::checklist::load(id).ok().and_then(|c| c.language)
     });

@@ -24,7 +24,7 @@ use crate::error::InputError;
 use crate::fixture_server;
 use crate::progress::Progress;
 use crate::report::{Lang, ReportOptions};
-use crate::run::{AuditRun, SiteStatus};
+use crate::run::{AuditRun, SiteStatus, SiteStore};
 use crate::target::{Target, load_targets};
 
 /// Exit statuses scripts can rely on.
@@ -140,7 +140,15 @@ async fn run_and_report(
     options: &RunOptions,
     report_options: ReportOptions,
 ) -> anyhow::Result<Exit> {
-    let run = execute(assignments, continuation, options, report_options.lang).await?;
+    let store = outputs::site_store(&destination.folder, assignments.len());
+    let run = execute(
+        assignments,
+        store,
+        continuation,
+        options,
+        report_options.lang,
+    )
+    .await?;
     let run = continuation.complete(run);
     let interrupted = run.interrupted;
     let delivered = outputs::deliver(destination, run, report_options)?;
@@ -340,6 +348,7 @@ fn report_options(options: &RunOptions, assignments: &[Assignment]) -> ReportOpt
 
 async fn execute(
     assignments: Vec<Assignment>,
+    store: SiteStore,
     continuation: &mut resume::Continuation,
     options: &RunOptions,
     lang: Lang,
@@ -353,6 +362,7 @@ async fn execute(
         options.as_of(),
         &progress,
         cancel,
+        store,
         &mut |site| continuation.site_done(site),
     )
     .await;
@@ -400,12 +410,13 @@ fn conclude(
     }
     let mut exit = Exit::Ok;
     if let Some(threshold) = options.fail_under {
-        let below: Vec<&str> = run
-            .sites
-            .iter()
-            .filter(|s| s.status == SiteStatus::Ok && s.score.score.is_some_and(|v| v < threshold))
-            .map(|s| s.target.id.as_str())
-            .collect();
+        let mut below: Vec<String> = Vec::new();
+        for site in run.sites.iter() {
+            let site = site?;
+            if site.status == SiteStatus::Ok && site.score.score.is_some_and(|v| v < threshold) {
+                below.push(site.target.id.clone());
+            }
+        }
         if !below.is_empty() {
             eprintln!(
                 "portal-audit: {} site(s) scored under {threshold}%: {}",
@@ -474,7 +485,10 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
         "{:<28} {:<22} {:>8} {:<13} {:>6}  {}",
         columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]
     );
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        // A site that cannot be read back was already reported by the
+        // outputs that needed it.
+        let Ok(site) = site else { continue };
         let score = site
             .score
             .score

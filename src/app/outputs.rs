@@ -14,7 +14,7 @@ use crate::history::{History, Outputs, Snapshot};
 use crate::report::{
     OutputFolder, ReportInput, ReportOptions, WrittenReports, check_out, write_reports,
 };
-use crate::run::{AuditRun, RunChanges};
+use crate::run::{AuditRun, RunChanges, SiteStore};
 
 /// About how much one site adds to the outputs (report, run.json, CSVs,
 /// workbook, fix list), with room to spare; checked against free space.
@@ -71,6 +71,23 @@ pub(super) fn prepare(
     Ok(Destination { folder, history })
 }
 
+/// Where the run keeps its sites as they finish: spilled to a temporary
+/// file beside the output folder (on the disk already checked for room),
+/// else, if none can be made there, in memory.
+pub(super) fn site_store(folder: &OutputFolder, sites: usize) -> SiteStore {
+    let beside = match folder.path().parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    SiteStore::spilling(sites, beside).unwrap_or_else(|e| {
+        tracing::warn!(
+            "finished sites are kept in memory: no temporary file in {}: {e}",
+            beside.display()
+        );
+        SiteStore::in_memory(sites)
+    })
+}
+
 /// Records `run` in the history, then writes its outputs as one set.
 ///
 /// # Errors
@@ -82,9 +99,9 @@ pub(super) fn deliver(
     report: ReportOptions,
 ) -> anyhow::Result<Delivered> {
     let Destination { folder, history } = destination;
-    let ids: Vec<&str> = run.sites.iter().map(|s| s.target.id.as_str()).collect();
+    let ids: Vec<&str> = (0..run.sites.len()).map(|i| run.sites.id(i)).collect();
     let previous = history.previous(&ids)?;
-    let changes = RunChanges::since(&previous, &run);
+    let changes = RunChanges::since(&previous, &run)?;
     let snapshot = Snapshot {
         run,
         changes,

@@ -104,7 +104,10 @@ impl Continuation {
                 .map_or_else(|_| String::new(), |t| t.to_string());
             (Journal::start(&path, key, &now)?, Resumed::default())
         };
-        assignments.retain(|a| !earlier.sites.iter().any(|s| s.target.id == a.target.id));
+        let done: std::collections::HashSet<&str> = (0..earlier.sites.len())
+            .map(|i| earlier.sites.id(i))
+            .collect();
+        assignments.retain(|a| !done.contains(a.target.id.as_str()));
         Ok(Self {
             journal: Some(journal),
             earlier,
@@ -139,17 +142,9 @@ impl Continuation {
             // Nothing resumed: the sites are already in targets order.
             return run;
         }
-        let mut by_id: std::collections::HashMap<String, SiteResult> = earlier
-            .sites
-            .into_iter()
-            .chain(std::mem::take(&mut run.sites))
-            .map(|s| (s.target.id.clone(), s))
-            .collect();
-        run.sites = self
-            .order
-            .iter()
-            .filter_map(|id| by_id.remove(id))
-            .collect();
+        let mut sites = earlier.sites;
+        sites.append(std::mem::take(&mut run.sites));
+        run.sites = sites.arranged(self.order.iter().map(String::as_str));
         run
     }
 

@@ -76,12 +76,36 @@ pub enum Expect {
     Raw,
 }
 
-/// A shared HTTP client plus the global cap on requests in flight.
+/// An HTTP client with `config`'s limits and the run's TLS configuration
+/// that follows no redirect itself.
+fn client_for(
+    config: &FetchConfig,
+    tls: &rustls::ClientConfig,
+) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls.clone())
+        .user_agent(config.user_agent.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .read_timeout(config.timeout)
+        .pool_max_idle_per_host(8)
+        // A site's connections must not outlive it by long: with thousands
+        // of sites they held a file and ~70 KB each for reqwest's default
+        // 90 s (15,858 files at 4,000 loopback sites). Within a site,
+        // requests follow each other well inside this.
+        .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
+        .build()
+}
+
+/// The HTTP client of one run or one site, with the run's cap on requests
+/// in flight.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     global: Arc<Semaphore>,
     config: Arc<FetchConfig>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl Fetcher {
@@ -92,24 +116,34 @@ impl Fetcher {
     pub fn new(config: FetchConfig, max_in_flight: usize) -> anyhow::Result<Self> {
         // reqwest is built without a bundled crypto provider; ring is ours.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .read_timeout(config.timeout)
-            .pool_max_idle_per_host(8)
-            // A finished site's connections must not stay open: with
-            // thousands of sites they held a file and ~70 KB each for
-            // reqwest's default 90 s (15,858 files at 4,000 loopback sites).
-            // Within a site, requests follow each other well inside this.
-            .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
-            .tls_danger_accept_invalid_certs(config.insecure)
-            .build()?;
+        let tls = super::tls::client_config(config.insecure)?;
         Ok(Self {
-            client,
+            client: client_for(&config, &tls)?,
             global: Arc::new(Semaphore::new(max_in_flight.max(1))),
             config: Arc::new(config),
+            tls: Arc::new(tls),
+        })
+    }
+
+    /// The same fetcher with a connection pool of its own, for one site:
+    /// when the site is done and its fetcher dropped, its connections close
+    /// at once. Kept open past the site, thousands of finished sites'
+    /// connections held a file and some 70 KB each.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn for_site(&self) -> Result<Self, FetchFailure> {
+        let client = client_for(&self.config, &self.tls).map_err(|e| {
+            FetchFailure::new(
+                FailureKind::Internal,
+                format!("cannot build an HTTP client: {e}"),
+            )
+        })?;
+        Ok(Self {
+            client,
+            global: Arc::clone(&self.global),
+            config: Arc::clone(&self.config),
+            tls: Arc::clone(&self.tls),
         })
     }
 

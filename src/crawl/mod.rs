@@ -14,6 +14,7 @@ mod probes;
 mod robots;
 mod site_crawl;
 mod sitemap;
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,11 +132,16 @@ impl Crawler {
     /// A [`FetchFailure`] when the site cannot be audited at all.
     pub async fn open(&self, start: &Url) -> Result<SiteCrawl, FetchFailure> {
         let deadline = Instant::now() + self.config.site_budget;
+        // The site's own connections, closed when its crawl is dropped.
+        let site = Crawler {
+            fetcher: self.fetcher.for_site()?,
+            ..self.clone()
+        };
         tokio::select! {
             // Ctrl-C or SIGTERM: give up on this site at once.
             () = self.cancel.cancelled() => Err(FetchFailure::new(FailureKind::Interrupted, "the audit was interrupted")),
             // The site budget covers opening too.
-            opened = tokio::time::timeout_at(deadline, self.open_inner(start, deadline)) => match opened {
+            opened = tokio::time::timeout_at(deadline, site.open_inner(start, deadline)) => match opened {
                 Ok(result) => result,
                 Err(_) => Err(FetchFailure::new(
                     FailureKind::Timeout,

@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
-use crate::run::SiteResult;
+use crate::run::{SiteResult, SiteStore, Sites};
 
 /// What decides a run's results; a resume must be started with the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ pub struct Resumed {
     /// When the first attempt started (the run keeps it).
     pub started_at: Option<String>,
     /// The sites already done.
-    pub sites: Vec<SiteResult>,
+    pub sites: Sites,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -116,7 +116,13 @@ impl Journal {
             )
             .into());
         }
-        let mut sites = Vec::new();
+        // Held up to a budget, the rest spilled beside the journal: a
+        // national run resumed near its end must not hold every site.
+        let beside = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let mut sites = SiteStore::spilling(0, beside).unwrap_or_else(|_| SiteStore::in_memory(0));
         for line in lines {
             // A line cut short by the kill is the site that was not done.
             match line
@@ -133,7 +139,7 @@ impl Journal {
             .with_context(|| format!("cannot append to {}", path.display()))?;
         let resumed = Resumed {
             started_at: Some(header.started_at),
-            sites,
+            sites: sites.finish(|_| unreachable!("every slot is filled as it is made")),
         };
         Ok((
             Self {

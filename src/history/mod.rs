@@ -298,13 +298,16 @@ impl History {
             _ => Path::new("."),
         };
         let (spooled, length) = snapshot.spool(folder)?;
+        let mut checklists = std::collections::BTreeSet::new();
+        let mut rulesets = std::collections::BTreeSet::new();
+        for site in run.sites.iter() {
+            let site = site?;
+            checklists.insert(site.checklist.clone());
+            rulesets.insert(site.ruleset.clone());
+        }
+        let checklists: Vec<String> = checklists.into_iter().collect();
+        let rulesets: Vec<String> = rulesets.into_iter().collect();
         let tx = self.connection.transaction()?;
-        let mut checklists: Vec<&str> = run.sites.iter().map(|s| s.checklist.as_str()).collect();
-        checklists.sort_unstable();
-        checklists.dedup();
-        let mut rulesets: Vec<&str> = run.sites.iter().map(|s| s.ruleset.as_str()).collect();
-        rulesets.sort_unstable();
-        rulesets.dedup();
         tx.execute(
             "INSERT INTO runs (started_at, as_of, checklists, rulesets, interrupted, duration_ms, snapshot, out_dir, outputs)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
@@ -331,7 +334,8 @@ impl History {
             let mut finding_row = tx.prepare(
                 "INSERT INTO findings (run_id, site_id, item_id, status, evidence_url, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for site in &run.sites {
+            for site in run.sites.iter() {
+                let site = site?;
                 site_row.execute(params![
                     run_id,
                     site.target.id,
@@ -490,7 +494,7 @@ mod tests {
                 started_at: "2026-12-06T03:00:00Z".to_owned(),
                 interrupted: false,
                 as_of: jiff::civil::date(2026, 11, 28),
-                sites: Vec::new(),
+                sites: crate::run::Sites::default(),
                 duration: std::time::Duration::from_secs(1),
                 shard: None,
             },

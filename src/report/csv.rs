@@ -127,13 +127,8 @@ fn header_of<T: Serialize + Default>() -> anyhow::Result<csv::StringRecord> {
         .clone())
 }
 
-/// A CSV writer into memory, with the BOM if asked for. Headers are written
+/// A CSV writer into `out`, with the BOM if asked for. Headers are written
 /// by the callers, so that a file with no rows still has one.
-fn writer(options: ReportOptions) -> csv::Writer<Vec<u8>> {
-    writer_into(Vec::new(), options).expect("writing to memory cannot fail")
-}
-
-/// A CSV writer into `out`, with the BOM if asked for.
 fn writer_into<W: Write>(mut out: W, options: ReportOptions) -> std::io::Result<csv::Writer<W>> {
     if options.bom {
         out.write_all(b"\xEF\xBB\xBF")?;
@@ -163,16 +158,16 @@ fn finish<W: Write>(w: csv::Writer<W>) -> anyhow::Result<W> {
 }
 
 /// Extra target columns, in the order of the first target that has them.
-fn extra_columns(run: &AuditRun) -> Vec<&str> {
-    let mut columns: Vec<&str> = Vec::new();
-    for site in &run.sites {
-        for (name, _) in &site.target.extra {
-            if !columns.contains(&name.as_str()) {
-                columns.push(name);
+fn extra_columns(run: &AuditRun) -> std::io::Result<Vec<String>> {
+    let mut columns: Vec<String> = Vec::new();
+    for site in run.sites.iter() {
+        for (name, _) in &site?.target.extra {
+            if !columns.contains(name) {
+                columns.push(name.clone());
             }
         }
     }
-    columns
+    Ok(columns)
 }
 
 /// A score as written: one decimal, empty when there is none.
@@ -198,20 +193,25 @@ fn with_decimal_mark(number: String, options: ReportOptions) -> String {
 /// targets file's extra columns.
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn scorecard_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
+/// When writing to `out` fails.
+pub fn scorecard_csv<W: Write>(
+    input: ReportInput<'_>,
+    options: ReportOptions,
+    out: W,
+) -> anyhow::Result<W> {
     let run = input.run;
-    let extra = extra_columns(run);
-    let mut w = writer(options);
+    let extra = extra_columns(run)?;
+    let mut w = writer_into(out, options)?;
     let header = header_of::<ScorecardRow>()?;
     write_cells(
         &mut w,
         header
             .iter()
             .map(|h| header_word(h, options.lang))
-            .chain(extra.iter().copied()),
+            .chain(extra.iter().map(String::as_str)),
     )?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         let change = input
             .changes
             .score_change(&site.target.id)
@@ -343,7 +343,8 @@ fn findings_where<W: Write>(
     let mut w = writer_into(out, options)?;
     let header = header_of::<FindingRow>()?;
     write_cells(&mut w, header.iter().map(|h| header_word(h, options.lang)))?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         for f in site.findings.iter().filter(|f| keep(f)) {
             w.serialize(finding_row(site, f, run, options))?;
         }
@@ -377,23 +378,28 @@ pub fn write_findings_csv(
 /// stale), report-only items left out.
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn missing_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    findings_where(Vec::new(), run, options, |f| f.to_fix())
+/// When writing to `out` fails.
+pub fn missing_csv<W: Write>(run: &AuditRun, options: ReportOptions, out: W) -> anyhow::Result<W> {
+    findings_where(out, run, options, |f| f.to_fix())
 }
 
 /// `changes.csv`: one row per item whose status changed since the previous
 /// run of the same site.
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn changes_csv(input: ReportInput<'_>, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    let mut w = writer(options);
+/// When writing to `out` fails.
+pub fn changes_csv<W: Write>(
+    input: ReportInput<'_>,
+    options: ReportOptions,
+    out: W,
+) -> anyhow::Result<W> {
+    let mut w = writer_into(out, options)?;
     let lang = options.lang;
     let header = header_of::<ChangeRow>()?;
     write_cells(&mut w, header.iter().map(|h| header_word(h, lang)))?;
+    let mut sites = input.run.sites.finder();
     for c in &input.changes.items {
-        let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
+        let site = sites.find(&c.site_id)?;
         let title = site
             .and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id))
             .map_or("", |f| item_title(f, lang));
@@ -427,10 +433,10 @@ pub fn status_code(status: Status) -> &'static str {
 /// M missing, E empty placeholder, S stale, U unknown, - not applicable).
 ///
 /// # Errors
-/// Only if the CSV writer fails in memory.
-pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<u8>> {
-    let items = matrix_columns(run);
-    let mut w = writer(options);
+/// When writing to `out` fails.
+pub fn matrix_csv<W: Write>(run: &AuditRun, options: ReportOptions, out: W) -> anyhow::Result<W> {
+    let items = matrix_columns(run)?;
+    let mut w = writer_into(out, options)?;
     let lang = options.lang;
     let header: Vec<String> = ["site_id", "site_name", "score"]
         .iter()
@@ -441,7 +447,8 @@ pub fn matrix_csv(run: &AuditRun, options: ReportOptions) -> anyhow::Result<Vec<
         }))
         .collect();
     write_cells(&mut w, header)?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         // Names are neutralised; the one-letter codes are written as they
         // are (a lone `-` is no formula).
         let mut row = vec![

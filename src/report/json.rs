@@ -26,8 +26,23 @@ struct RunJson<'a> {
     duration_seconds: f64,
     interrupted: bool,
     shard: Option<&'a ShardOfRun>,
-    sites: Vec<SiteJson<'a>>,
+    sites: SitesJson<'a>,
     changes: &'a [Change],
+}
+
+/// The sites, each read back and serialised in turn.
+struct SitesJson<'a>(&'a crate::run::Sites);
+
+impl Serialize for SitesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for site in self.0.iter() {
+            let site = site.map_err(S::Error::custom)?;
+            seq.serialize_element(&SiteJson::of(&site))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -55,6 +70,42 @@ struct SiteJson<'a> {
     failure: Option<&'a FetchFailure>,
     /// `notes` as data.
     note_data: &'a [Note],
+}
+
+impl<'a> SiteJson<'a> {
+    fn of(s: &'a SiteResult) -> Self {
+        SiteJson {
+            id: &s.target.id,
+            name: &s.target.name,
+            kind: s.target.kind.as_str(),
+            url: s.target.url.as_str(),
+            final_url: s.final_url.as_ref().map(url::Url::as_str),
+            status: s.status.code(),
+            error: match &s.status {
+                SiteStatus::Ok => None,
+                SiteStatus::Failed(f) => Some(f.to_string()),
+            },
+            checklist: &s.checklist,
+            ruleset: &s.ruleset,
+            pages_crawled: s.pages_crawled,
+            duration_seconds: s.duration.as_secs_f64(),
+            score: s.score.score,
+            notes: s
+                .notes
+                .iter()
+                .map(|n| super::words::note_text(n, super::Lang::En))
+                .collect(),
+            findings: &s.findings,
+            extra: &s.target.extra,
+            checklist_column: s.target.checklist.as_deref(),
+            crawl: &s.crawl,
+            failure: match &s.status {
+                SiteStatus::Ok => None,
+                SiteStatus::Failed(f) => Some(f),
+            },
+            note_data: &s.notes,
+        }
+    }
 }
 
 /// Serialises `run` (number `run_id` in the history) and its `changes` as
@@ -94,41 +145,7 @@ pub fn write_run_json(
         duration_seconds: run.duration.as_secs_f64(),
         interrupted: run.interrupted,
         shard: run.shard.as_ref(),
-        sites: run
-            .sites
-            .iter()
-            .map(|s| SiteJson {
-                id: &s.target.id,
-                name: &s.target.name,
-                kind: s.target.kind.as_str(),
-                url: s.target.url.as_str(),
-                final_url: s.final_url.as_ref().map(url::Url::as_str),
-                status: s.status.code(),
-                error: match &s.status {
-                    SiteStatus::Ok => None,
-                    SiteStatus::Failed(f) => Some(f.to_string()),
-                },
-                checklist: &s.checklist,
-                ruleset: &s.ruleset,
-                pages_crawled: s.pages_crawled,
-                duration_seconds: s.duration.as_secs_f64(),
-                score: s.score.score,
-                notes: s
-                    .notes
-                    .iter()
-                    .map(|n| super::words::note_text(n, super::Lang::En))
-                    .collect(),
-                findings: &s.findings,
-                extra: &s.target.extra,
-                checklist_column: s.target.checklist.as_deref(),
-                crawl: &s.crawl,
-                failure: match &s.status {
-                    SiteStatus::Ok => None,
-                    SiteStatus::Failed(f) => Some(f),
-                },
-                note_data: &s.notes,
-            })
-            .collect(),
+        sites: SitesJson(&run.sites),
         changes,
     };
     serde_json::to_writer_pretty(&mut out, &doc)?;

@@ -55,17 +55,19 @@ pub enum Lang {
 /// The matrix's columns: the first finding of every item, in checklist
 /// order, items first seen in targets order. `matrix.csv` and the report's
 /// matrix both use these.
-#[must_use]
-pub fn matrix_columns(run: &AuditRun) -> Vec<&Finding> {
-    let mut items: Vec<&Finding> = Vec::new();
-    for site in &run.sites {
-        for f in &site.findings {
+///
+/// # Errors
+/// When a site spilled to disk cannot be read back.
+pub fn matrix_columns(run: &AuditRun) -> std::io::Result<Vec<Finding>> {
+    let mut items: Vec<Finding> = Vec::new();
+    for site in run.sites.iter() {
+        for f in &site?.findings {
             if !items.iter().any(|i| i.item_id == f.item_id) {
-                items.push(f);
+                items.push(f.clone());
             }
         }
     }
-    items
+    Ok(items)
 }
 
 /// Options for the written files.
@@ -114,10 +116,11 @@ pub struct WrittenReports {
 }
 
 /// Writes all reports into the folder `out` (a staging folder: see
-/// [`OutputFolder::replace_with`]). Each file is written and synced as soon
-/// as it is made, and `findings.csv`, `run.json` and `report.html` while
-/// they are made, so that at most one small file is ever in memory (with
-/// 10,000 sites those three weigh hundreds of megabytes together).
+/// [`OutputFolder::replace_with`]). Each file is written and synced while it
+/// is made, from the sites read back one at a time, so that no output is
+/// held whole in memory (with 10,000 sites `findings.csv`, `run.json` and
+/// `report.html` weigh hundreds of megabytes together). The workbook is the
+/// exception: its zip is put together in memory (3.4 MB at 4,000 sites).
 ///
 /// # Errors
 /// When the folder or a file cannot be written.
@@ -134,13 +137,21 @@ pub fn write_reports(
         out,
         written: Vec::new(),
     };
-    files.write("scorecard.csv", &scorecard_csv(input, options)?)?;
+    files.stream("scorecard.csv", |file| {
+        scorecard_csv(input, options, file).map(drop)
+    })?;
     files.stream("findings.csv", |file| {
         write_findings_csv(run, options, file)
     })?;
-    files.write("missing.csv", &missing_csv(run, options)?)?;
-    files.write("changes.csv", &changes_csv(input, options)?)?;
-    files.write("matrix.csv", &matrix_csv(run, options)?)?;
+    files.stream("missing.csv", |file| {
+        missing_csv(run, options, file).map(drop)
+    })?;
+    files.stream("changes.csv", |file| {
+        changes_csv(input, options, file).map(drop)
+    })?;
+    files.stream("matrix.csv", |file| {
+        matrix_csv(run, options, file).map(drop)
+    })?;
     files.stream("run.json", |file| {
         write_run_json(run, input.run_id, &input.changes.items, file)
     })?;
@@ -149,7 +160,8 @@ pub fn write_reports(
     })?;
     let book = workbook(input, options.lang, out)?;
     files.write(workbook_name(options.lang), &book)?;
-    for site in &run.sites {
+    for site in run.sites.iter() {
+        let site = &*site?;
         let path = out.join(fix_lists_in).join(fix_list_name(&site.target.id));
         folder::write_file(&path, render_fix_list(run, site, options.lang).as_bytes())?;
     }

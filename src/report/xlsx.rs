@@ -105,7 +105,7 @@ fn count(value: usize) -> Cell {
 fn write_table(
     sheet: &mut Worksheet,
     headers: &[&str],
-    rows: impl Iterator<Item = Vec<Cell>>,
+    rows: impl Iterator<Item = Result<Vec<Cell>, XlsxError>>,
 ) -> Result<(), XlsxError> {
     let bold = Format::new()
         .set_bold()
@@ -117,6 +117,7 @@ fn write_table(
     }
     let mut last_row = 0;
     for row in rows {
+        let row = row?;
         last_row += 1;
         let r = last_row;
         for (c, cell) in row.iter().enumerate() {
@@ -165,9 +166,10 @@ fn scorecard_sheet(
     ];
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
     let rows = input.run.sites.iter().map(|site| {
+        let site = site?;
         let s = &site.score;
         let failure = site.status.failure();
-        vec![
+        Ok(vec![
             Cell::from(site.target.name.as_str()),
             Cell::from(kind_word(site.target.kind, lang)),
             number(s.score),
@@ -176,13 +178,13 @@ fn scorecard_sheet(
             count(s.missing),
             count(s.placeholder),
             count(s.stale),
-            Cell::from(titles_to_add(site, lang)),
+            Cell::from(titles_to_add(&site, lang)),
             Cell::from(outcome_word(failure, lang)),
             Cell::from(site.target.id.as_str()),
             Cell::from(site.target.url.as_str()),
             Cell::from(site.status.code()),
             Cell::from(input.run.as_of.to_string()),
-        ]
+        ])
     });
     write_table(sheet, &headers, rows)
 }
@@ -205,7 +207,21 @@ fn to_add_sheet(
     ];
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
     let rows = input.run.sites.iter().flat_map(|site| {
-        site.findings.iter().filter(|f| f.to_fix()).map(move |f| {
+        let rows: Vec<Result<Vec<Cell>, XlsxError>> = match site {
+            Err(e) => vec![Err(XlsxError::IoError(e))],
+            Ok(site) => to_add_rows(&site, lang).into_iter().map(Ok).collect(),
+        };
+        rows
+    });
+    write_table(sheet, &headers, rows)
+}
+
+/// The rows of `site` in the sheet of what to add.
+fn to_add_rows(site: &crate::run::SiteResult, lang: Lang) -> Vec<Vec<Cell>> {
+    site.findings
+        .iter()
+        .filter(|f| f.to_fix())
+        .map(|f| {
             vec![
                 Cell::from(site.target.name.as_str()),
                 Cell::from(item_title(f, lang)),
@@ -218,8 +234,7 @@ fn to_add_sheet(
                 Cell::from(&*f.item_id),
             ]
         })
-    });
-    write_table(sheet, &headers, rows)
+        .collect()
 }
 
 /// The colour of a status in the matrix, as in `report.html`.
@@ -244,7 +259,7 @@ fn matrix_sheet(
     input: ReportInput<'_>,
     lang: Lang,
 ) -> Result<(), XlsxError> {
-    let items = matrix_columns(input.run);
+    let items = matrix_columns(input.run)?;
     let bold = Format::new().set_bold().set_text_wrap();
     sheet.write_string_with_format(0, 0, header("site_name", lang), &bold)?;
     sheet.write_string_with_format(0, 1, header("score", lang), &bold)?;
@@ -263,6 +278,7 @@ fn matrix_sheet(
     }
     sheet.set_row_height(0, 90)?;
     for (r, site) in input.run.sites.iter().enumerate() {
+        let site = site?;
         let row = u32::try_from(r + 1).unwrap_or(u32::MAX);
         sheet.write_string(row, 0, &site.target.name)?;
         if let Some(score) = site.score.score {
@@ -299,11 +315,12 @@ fn changes_sheet(
         "item_id",
     ];
     let headers: Vec<&str> = fields.iter().map(|f| header(f, lang)).collect();
-    let rows = input.changes.items.iter().map(|c| {
-        let site = input.run.sites.iter().find(|s| s.target.id == c.site_id);
+    let mut sites = input.run.sites.finder();
+    let rows = input.changes.items.iter().map(move |c| {
+        let site = sites.find(&c.site_id)?;
         let item = site.and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id));
         let regression = regression_word(c.is_regression(), lang);
-        vec![
+        Ok(vec![
             Cell::from(site.map_or("", |s| s.target.name.as_str())),
             Cell::from(item.map_or("", |f| item_title(f, lang))),
             Cell::from(c.before.map_or("", |s| status_word(s, lang))),
@@ -311,7 +328,7 @@ fn changes_sheet(
             Cell::from(regression),
             Cell::from(c.site_id.as_str()),
             Cell::from(c.item_id.as_str()),
-        ]
+        ])
     });
     write_table(sheet, &headers, rows)
 }

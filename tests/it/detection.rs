@@ -23,7 +23,12 @@ fn page(menu: &str, content: &str) -> Vec<u8> {
 
 async fn audit_one(site: FixtureSite) -> SiteResult {
     let served = serve_all(vec![site]).await;
-    audit_served(&served).await.sites.remove(0)
+    audit_served(&served)
+        .await
+        .sites
+        .get(0)
+        .unwrap()
+        .into_owned()
 }
 
 fn status(site: &SiteResult, item: &str) -> (Status, String) {

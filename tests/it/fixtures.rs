@@ -14,7 +14,7 @@ async fn every_fixture_site_matches_its_expected_findings() {
     let run = audit_served(&served).await;
     let (mut agree, mut total) = (0usize, 0usize);
     let mut mismatches = Vec::new();
-    for (site, served) in run.sites.iter().zip(&served) {
+    for (site, served) in run.sites.to_vec().unwrap().iter().zip(&served) {
         assert!(
             !served.site.expected.is_empty(),
             "{} has no expected.csv",
@@ -52,7 +52,7 @@ async fn every_fixture_site_matches_its_expected_findings() {
 async fn crawl_respects_robots_and_stays_on_loopback_site() {
     let served = serve_all(vec![crate::support::fixture("so-tu-phap-day-du")]).await;
     let run = audit_served(&served).await;
-    assert_eq!(run.sites[0].status.code(), "ok");
+    assert_eq!(run.sites.get(0).unwrap().status.code(), "ok");
     let requests = served[0].requests();
     assert!(
         requests.iter().any(|r| r == "/robots.txt"),
@@ -77,10 +77,12 @@ async fn crawl_respects_robots_and_stays_on_loopback_site() {
 async fn a_down_site_still_gets_a_row_with_a_named_status() {
     let served = serve_all(vec![crate::support::fixture("huyen-mat-ket-noi")]).await;
     let run = audit_served(&served).await;
-    assert_eq!(run.sites[0].status.code(), "connect_refused");
-    assert_eq!(run.sites[0].score.score, None);
+    assert_eq!(run.sites.get(0).unwrap().status.code(), "connect_refused");
+    assert_eq!(run.sites.get(0).unwrap().score.score, None);
     assert!(
-        run.sites[0]
+        run.sites
+            .get(0)
+            .unwrap()
             .findings
             .iter()
             .all(|f| matches!(f.status.as_str(), "unknown" | "not_applicable"))
@@ -94,7 +96,9 @@ async fn a_down_site_still_gets_a_row_with_a_named_status() {
 async fn rules_follow_the_audit_date() {
     let served = serve_all(vec![crate::support::fixture("tinh-tieng-anh")]).await;
     let status = |run: &portal_audit::run::AuditRun, item: &str| {
-        run.sites[0]
+        run.sites
+            .get(0)
+            .unwrap()
             .findings
             .iter()
             .find(|f| &*f.item_id == item)
@@ -102,11 +106,11 @@ async fn rules_follow_the_audit_date() {
             .unwrap()
     };
     let before = crate::support::audit_served_on(&served, "2026-06-30".parse().unwrap()).await;
-    assert_eq!(before.sites[0].ruleset, "nd42_2022");
+    assert_eq!(before.sites.get(0).unwrap().ruleset, "nd42_2022");
     assert_eq!(status(&before, "english_version"), "present");
     assert_eq!(status(&before, "satisfaction_rating"), "not_applicable");
     let after = crate::support::audit_served_on(&served, "2026-07-01".parse().unwrap()).await;
-    assert_eq!(after.sites[0].ruleset, "nd224_2026");
+    assert_eq!(after.sites.get(0).unwrap().ruleset, "nd224_2026");
     assert_eq!(status(&after, "english_version"), "not_applicable");
     assert_eq!(status(&after, "satisfaction_rating"), "missing");
 }
@@ -124,7 +128,7 @@ async fn no_present_finding_rests_on_an_article_or_document_title() {
         Some(evidence[start..end].to_owned())
     };
     let mut offenders = Vec::new();
-    for site in &run.sites {
+    for site in &run.sites.to_vec().unwrap() {
         for f in site.findings.iter().filter(|f| f.status == Status::Present) {
             let titles = ["heading “", "page titled “", "block “"]
                 .iter()

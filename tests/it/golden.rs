@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use crate::support::run_binary;
+use crate::support::run_binary_with;
 
 /// Every text file an audit writes (the workbook, a zip of XML with its
 /// own timestamps, is read back in `outputs.rs` instead), with one fix list
@@ -96,9 +96,21 @@ fn check_golden(name: &str, actual: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_output_matches_its_golden_file() {
+    check_every_output(&[]).await;
+}
+
+/// A national run keeps its finished sites on disk past a memory budget
+/// and reads them back for each output: with a budget of nothing, every
+/// site goes through the spill file, and every output is the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_output_is_the_same_when_every_site_is_spilled_to_disk() {
+    check_every_output(&[("PORTAL_AUDIT_TEST_HOLD_BYTES", "0")]).await;
+}
+
+async fn check_every_output(env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().expect("temp dir");
     for (out, as_of) in [("before", "2026-06-30"), ("now", "2026-11-28")] {
-        let output = run_binary(
+        let output = run_binary_with(
             [
                 "demo",
                 "--out",
@@ -110,6 +122,7 @@ async fn every_output_matches_its_golden_file() {
                 "--quiet",
             ],
             dir.path(),
+            env,
         )
         .await;
         assert_eq!(

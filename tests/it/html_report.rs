@@ -70,8 +70,8 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
     // Crawled link text and title carry the markup into a finding's evidence
     // by themselves: the budget link's page is a placeholder, whose evidence
     // quotes the link.
-    let hostile = run
-        .sites
+    let mut sites = run.sites.to_vec().expect("sites");
+    let hostile = sites
         .iter_mut()
         .find(|s| s.target.id == "zz-hostile")
         .expect("hostile site audited");
@@ -96,8 +96,7 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
     to_fix.evidence_url = Some(format!("https://127.0.0.1/{IMG}{SCRIPT}"));
     let fixed_item = to_fix.item_id.to_string();
 
-    let ok_site = run
-        .sites
+    let ok_site = sites
         .iter()
         .find(|s| s.status.code() == "ok" && s.target.id != "zz-hostile")
         .expect("an audited fixture site");
@@ -108,6 +107,7 @@ async fn report_renders_in_headless_chromium_without_running_anything() {
         before: Some(Status::Missing),
         after: Some(ok_site.findings[0].status),
     }];
+    run.sites = sites.into();
 
     let html = render_html(&run, &changes, Lang::Vi);
     assert_eq!(html, render_html(&run, &changes, Lang::Vi), "deterministic");

@@ -268,7 +268,7 @@ async fn evidence_reads_in_vietnamese() {
         "off",
     ];
     let mut leftovers = Vec::new();
-    for site in &run.sites {
+    for site in &run.sites.to_vec().unwrap() {
         for f in &site.findings {
             let vi = evidence_for(f, Lang::Vi);
             let bare = protected.replace_all(&vi, " ");

@@ -122,10 +122,10 @@ async fn fix_list_and_report_print_on_a4() {
     }
     let served = serve_all(embedded_sites()).await;
     let run = audit_served(&served).await;
+    let sites = run.sites.to_vec().expect("sites");
     drop(served);
     let dir = tempfile::tempdir().expect("temp dir");
-    let site = run
-        .sites
+    let site = sites
         .iter()
         .find(|s| s.target.id == "so-tieu-de-gay-nham")
         .expect("fixture site");
@@ -160,8 +160,7 @@ async fn fix_list_and_report_print_on_a4() {
     // Every cell of the matrix is printed, none cut off at the right edge:
     // some printed line holds as many codes as the fullest row has cells.
     // (Lone dashes are left out: evidence text has them too.)
-    let cells = run
-        .sites
+    let cells = sites
         .iter()
         .map(|s| {
             s.findings

@@ -34,7 +34,7 @@ async fn audit_one(url: &str, follow_start_redirects: bool) -> SiteResult {
         },
         checklist: Arc::new(checklist::load("vn-gov-portal").unwrap()),
     };
-    let mut run = run_audit(
+    let run = run_audit(
         vec![assignment],
         config,
         fixture_date(),
@@ -43,7 +43,7 @@ async fn audit_one(url: &str, follow_start_redirects: bool) -> SiteResult {
     )
     .await
     .unwrap();
-    run.sites.remove(0)
+    run.sites.get(0).unwrap().into_owned()
 }
 
 /// A site on 127.0.0.2 that records what it is asked, and a start URL on

@@ -102,13 +102,27 @@ pub async fn audit_served_with(
 
 /// Runs the built binary with `args` in `dir`, off the async runtime.
 pub async fn run_binary<S: AsRef<str>>(args: impl IntoIterator<Item = S>, dir: &Path) -> Output {
+    run_binary_with(args, dir, &[]).await
+}
+
+/// [`run_binary`] with extra environment variables (the test hooks).
+pub async fn run_binary_with<S: AsRef<str>>(
+    args: impl IntoIterator<Item = S>,
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> Output {
     let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_portal-audit"))
             .args(&args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .envs(env)
             .output()
             .expect("run portal-audit")
     })

@@ -16,9 +16,10 @@ pub use self::fix_list::{fix_list_name, render_fix_list};
 use self::sections::{write_changes, write_matrix, write_site, write_summary};
 use self::words::{Ui, status_label, ui};
 use super::Lang;
+use crate::finding::Finding;
 use crate::finding::Status;
 use crate::fold::clip;
-use crate::run::{AuditRun, Change, SiteResult};
+use crate::run::{AuditRun, Change, SiteResult, Sites};
 
 /// Longest evidence text shown in a cell, in characters.
 const EVIDENCE_MAX: usize = 400;
@@ -31,11 +32,14 @@ const LINK_TEXT_MAX: usize = 80;
 /// same bytes.
 ///
 /// # Panics
-/// Never: formatting into a `String` cannot fail.
+/// When a site spilled to disk cannot be read back ([`write_html`] says
+/// so instead); formatting into a `String` cannot fail.
 #[must_use]
 pub fn render_html(run: &AuditRun, changes: &[Change], lang: Lang) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    write_page(&mut out, run, changes, ui(lang), lang).expect("writing into a String never fails");
+    let reading = Reading::new(run).expect("the sites can be read back");
+    write_page(&mut out, run, &reading, changes, ui(lang), lang)
+        .expect("writing into a String never fails");
     out
 }
 
@@ -50,12 +54,79 @@ pub fn write_html(
     changes: &[Change],
     lang: Lang,
 ) -> io::Result<()> {
+    let reading = Reading::new(run)?;
     let mut text = IoText { out, failed: None };
-    match write_page(&mut text, run, changes, ui(lang), lang) {
+    match write_page(&mut text, run, &reading, changes, ui(lang), lang) {
         Ok(()) => Ok(()),
         Err(fmt::Error) => Err(text
             .failed
+            .or_else(|| reading.failed.take())
             .unwrap_or_else(|| io::Error::other("formatting report.html failed"))),
+    }
+}
+
+/// The run's sites as the page reads them: worst first, each read back
+/// when its row is written, with what the page needs from all of them
+/// gathered in one pass first.
+struct Reading<'a> {
+    sites: &'a Sites,
+    /// Indexes by score, worst first; sites with no score last; ties keep
+    /// the targets-file order.
+    worst_first: Vec<usize>,
+    /// The matrix's columns.
+    items: Vec<Finding>,
+    /// Distinct checklists and rule sets, in first-seen order.
+    checklists: Vec<String>,
+    rulesets: Vec<String>,
+    /// A site that could not be read back (`fmt::Error` cannot carry it).
+    failed: std::cell::RefCell<Option<io::Error>>,
+}
+
+impl<'a> Reading<'a> {
+    fn new(run: &'a AuditRun) -> io::Result<Self> {
+        let mut scores = Vec::with_capacity(run.sites.len());
+        let (mut checklists, mut rulesets) = (Vec::new(), Vec::new());
+        for site in run.sites.iter() {
+            let site = site?;
+            scores.push(site.score.score);
+            add_distinct(&mut checklists, &site.checklist);
+            add_distinct(&mut rulesets, &site.ruleset);
+        }
+        let mut worst_first: Vec<usize> = (0..scores.len()).collect();
+        worst_first.sort_by(|&a, &b| match (scores[a], scores[b]) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        Ok(Self {
+            sites: &run.sites,
+            worst_first,
+            items: crate::report::matrix_columns(run)?,
+            checklists,
+            rulesets,
+            failed: std::cell::RefCell::new(None),
+        })
+    }
+
+    /// The sites worst first, each read back in turn.
+    fn sorted(&self) -> impl Iterator<Item = Result<Cow<'a, SiteResult>, fmt::Error>> + '_ {
+        self.worst_first
+            .iter()
+            .map(|&i| self.sites.get(i).map_err(|e| self.keep(e)))
+    }
+
+    /// Keeps `error` for [`write_html`] and stops the page.
+    fn keep(&self, error: io::Error) -> fmt::Error {
+        self.failed.borrow_mut().get_or_insert(error);
+        fmt::Error
+    }
+}
+
+/// Adds `value` to `values` unless it is empty or already there.
+fn add_distinct(values: &mut Vec<String>, value: &str) {
+    if !value.is_empty() && !values.iter().any(|v| v == value) {
+        values.push(value.to_owned());
     }
 }
 
@@ -139,38 +210,14 @@ fn write_status(out: &mut dyn fmt::Write, status: Status, lang: Lang) -> fmt::Re
     )
 }
 
-/// Sites by score, worst first; sites with no score last; ties keep the
-/// targets-file order.
-fn worst_first(run: &AuditRun) -> Vec<&SiteResult> {
-    let mut sites: Vec<&SiteResult> = run.sites.iter().collect();
-    sites.sort_by(|a, b| match (a.score.score, b.score.score) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
-    sites
-}
-
-/// Distinct non-empty values, in first-seen order.
-fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for v in values {
-        if !v.is_empty() && !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    out
-}
-
 fn write_page(
     out: &mut dyn fmt::Write,
     run: &AuditRun,
+    reading: &Reading<'_>,
     changes: &[Change],
     t: &Ui,
     lang: Lang,
 ) -> fmt::Result {
-    let sorted = worst_first(run);
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"{}\">", t.html_lang)?;
     writeln!(out, "<head>")?;
@@ -190,25 +237,29 @@ fn write_page(
     writeln!(out, "<style>\n{CSS}</style>")?;
     writeln!(out, "</head>")?;
     writeln!(out, "<body id=\"top\">")?;
-    write_header(out, run, t)?;
-    write_summary(out, &sorted, t, lang)?;
-    write_matrix(out, run, &sorted, t, lang)?;
+    write_header(out, run, reading, t)?;
+    write_summary(out, reading, t, lang)?;
+    write_matrix(out, reading, t, lang)?;
     writeln!(out, "<section id=\"to-fix\">")?;
     writeln!(out, "<h2>{}</h2>", t.to_fix)?;
-    for site in &sorted {
-        write_site(out, site, t, lang)?;
+    for site in reading.sorted() {
+        write_site(out, &*site?, t, lang)?;
     }
     writeln!(out, "</section>")?;
-    write_changes(out, run, changes, t, lang)?;
+    write_changes(out, reading, changes, t, lang)?;
     writeln!(out, "</body>")?;
     writeln!(out, "</html>")
 }
 
-fn write_header(out: &mut dyn fmt::Write, run: &AuditRun, t: &Ui) -> fmt::Result {
+fn write_header(
+    out: &mut dyn fmt::Write,
+    run: &AuditRun,
+    reading: &Reading<'_>,
+    t: &Ui,
+) -> fmt::Result {
     writeln!(out, "<header>")?;
     writeln!(out, "<h1>{}</h1>", t.title)?;
-    let checklists = distinct(run.sites.iter().map(|s| s.checklist.as_str()));
-    let rulesets = distinct(run.sites.iter().map(|s| s.ruleset.as_str()));
+    let (checklists, rulesets) = (&reading.checklists, &reading.rulesets);
     writeln!(
         out,
         "<p class=\"meta\">{}: <strong>{}</strong> · {}: <strong>{}</strong> · {}: {} · {}: {}</p>",

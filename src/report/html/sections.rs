@@ -5,15 +5,15 @@
 use std::fmt;
 
 use super::words::{Ui, kind_label, status_label};
-use super::{EVIDENCE_MAX, anchor, esc, item_title, write_link, write_status};
+use super::{EVIDENCE_MAX, Reading, anchor, esc, item_title, write_link, write_status};
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
-use crate::report::{Lang, evidence_for, matrix_columns, status_code};
-use crate::run::{AuditRun, Change, SiteResult, SiteStatus};
+use crate::report::{Lang, evidence_for, status_code};
+use crate::run::{Change, SiteResult, SiteStatus};
 
 pub(super) fn write_summary(
     out: &mut dyn fmt::Write,
-    sorted: &[&SiteResult],
+    reading: &Reading<'_>,
     t: &Ui,
     lang: Lang,
 ) -> fmt::Result {
@@ -35,7 +35,8 @@ pub(super) fn write_summary(
     }
     writeln!(out, "</tr></thead>")?;
     writeln!(out, "<tbody>")?;
-    for (rank, site) in sorted.iter().enumerate() {
+    for (rank, site) in reading.sorted().enumerate() {
+        let site = site?;
         let s = &site.score;
         write!(
             out,
@@ -83,12 +84,11 @@ pub(super) fn write_summary(
 
 pub(super) fn write_matrix(
     out: &mut dyn fmt::Write,
-    run: &AuditRun,
-    sorted: &[&SiteResult],
+    reading: &Reading<'_>,
     t: &Ui,
     lang: Lang,
 ) -> fmt::Result {
-    let items = matrix_columns(run);
+    let items = &reading.items;
     writeln!(out, "<section id=\"matrix\">")?;
     writeln!(out, "<h2>{}</h2>", t.matrix)?;
     write!(out, "<p class=\"legend\">{}: ", t.legend)?;
@@ -105,7 +105,7 @@ pub(super) fn write_matrix(
     writeln!(out, "<div class=\"scroll\">")?;
     writeln!(out, "<table class=\"matrix\">")?;
     write!(out, "<thead><tr><th>{}</th>", t.agency)?;
-    for item in &items {
+    for item in items {
         write!(
             out,
             "<th class=\"item\" title=\"{}\">{}</th>",
@@ -118,14 +118,15 @@ pub(super) fn write_matrix(
     }
     writeln!(out, "</tr></thead>")?;
     writeln!(out, "<tbody>")?;
-    for site in sorted {
+    for site in reading.sorted() {
+        let site = site?;
         write!(
             out,
             "<tr><th><a href=\"#{}\">{}</a></th>",
             esc(&anchor(&site.target.id)),
             esc(&site.target.name)
         )?;
-        for item in &items {
+        for item in items {
             match site.findings.iter().find(|f| f.item_id == item.item_id) {
                 Some(f) => write!(
                     out,
@@ -255,7 +256,7 @@ fn write_fix_table(
 
 pub(super) fn write_changes(
     out: &mut dyn fmt::Write,
-    run: &AuditRun,
+    reading: &Reading<'_>,
     changes: &[Change],
     t: &Ui,
     lang: Lang,
@@ -273,8 +274,9 @@ pub(super) fn write_changes(
         t.agency, t.item, t.before_after
     )?;
     writeln!(out, "<tbody>")?;
+    let mut sites = reading.sites.finder();
     for c in changes {
-        let site = run.sites.iter().find(|s| s.target.id == c.site_id);
+        let site = sites.find(&c.site_id).map_err(|e| reading.keep(e))?;
         let finding = site.and_then(|s| s.findings.iter().find(|f| *f.item_id == *c.item_id));
         let regression = c.is_regression();
         write!(

@@ -58,7 +58,7 @@ fn run(sites: Vec<SiteResult>) -> AuditRun {
         started_at: "2026-11-28T00:00:00Z".into(),
         interrupted: false,
         as_of: "2026-11-28".parse().unwrap(),
-        sites,
+        sites: sites.into(),
         duration: Duration::ZERO,
         shard: None,
     }

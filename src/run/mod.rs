@@ -10,6 +10,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+mod sites;
+
+pub use self::sites::{SiteStore, Sites};
 use crate::finding::{Finding, Status};
 use crate::page::FetchFailure;
 use crate::score::SiteScore;
@@ -138,7 +141,7 @@ pub struct AuditRun {
     /// The date the audit is judged on.
     pub as_of: Date,
     /// Results in target order.
-    pub sites: Vec<SiteResult>,
+    pub sites: Sites,
     /// Wall time of the run.
     pub duration: Duration,
     /// When the run is one shard of a larger one (`--shard K/N`).
@@ -191,20 +194,21 @@ pub struct RunChanges {
 impl RunChanges {
     /// The changes of `run` against what the history said before it, per
     /// site that was audited both times.
-    #[must_use]
-    pub fn since(previous: &Previous, run: &AuditRun) -> Self {
-        let scores = run
-            .sites
-            .iter()
-            .filter_map(|site| {
-                let before = previous.scores.get(&site.target.id).copied().flatten()?;
-                Some((site.target.id.clone(), site.score.score? - before))
-            })
-            .collect();
-        Self {
-            items: item_changes(previous, run),
-            scores,
+    ///
+    /// # Errors
+    /// When a site spilled to disk cannot be read back.
+    pub fn since(previous: &Previous, run: &AuditRun) -> std::io::Result<Self> {
+        let mut changes = Self::default();
+        for site in run.sites.iter() {
+            let site = site?;
+            if let Some(before) = previous.scores.get(&site.target.id).copied().flatten()
+                && let Some(now) = site.score.score
+            {
+                changes.scores.insert(site.target.id.clone(), now - before);
+            }
+            changes.items.extend(item_changes(previous, &site));
         }
+        Ok(changes)
     }
 
     /// The score change of `site_id`, if it was scored both times.
@@ -219,27 +223,25 @@ impl RunChanges {
     }
 }
 
-/// Items whose status changed since `previous`, per site that was audited
-/// both times, in run order then checklist order.
-fn item_changes(previous: &Previous, run: &AuditRun) -> Vec<Change> {
+/// Items of `site` whose status changed since `previous`, if it was audited
+/// both times, in checklist order.
+fn item_changes(previous: &Previous, site: &SiteResult) -> Vec<Change> {
     let mut changes = Vec::new();
-    for site in &run.sites {
-        if !previous.scores.contains_key(&site.target.id) || site.status != SiteStatus::Ok {
-            continue;
-        }
-        for f in &site.findings {
-            let before = previous
-                .statuses
-                .get(&(site.target.id.clone(), f.item_id.to_string()))
-                .copied();
-            if before != Some(f.status) {
-                changes.push(Change {
-                    site_id: site.target.id.clone(),
-                    item_id: f.item_id.to_string(),
-                    before,
-                    after: Some(f.status),
-                });
-            }
+    if !previous.scores.contains_key(&site.target.id) || site.status != SiteStatus::Ok {
+        return changes;
+    }
+    for f in &site.findings {
+        let before = previous
+            .statuses
+            .get(&(site.target.id.clone(), f.item_id.to_string()))
+            .copied();
+        if before != Some(f.status) {
+            changes.push(Change {
+                site_id: site.target.id.clone(),
+                item_id: f.item_id.to_string(),
+                before,
+                after: Some(f.status),
+            });
         }
     }
     changes
