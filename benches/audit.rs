@@ -5,6 +5,12 @@
 //!
 //! Run: `cargo bench --bench audit -- --sites 20 --pages 500 [--runs 3]`
 //! Slow hosts: `cargo bench --bench audit -- --sites 20 --pages 50 --latency-ms 200 --per-host 2`
+//! The crawl that reads every page (the old default): add `--exhaustive`.
+//! Structure-first against exhaustive (issue #16):
+//! `cargo bench --bench audit -- --compare --sites 20 --pages 500 --latency-ms 200 --per-host 2`
+//! audits the same sites with `--exhaustive --max-pages 1000` and with the
+//! default crawl, and reports the agreement of the verdicts, the pages
+//! fetched per site and the wall times.
 //!
 //! The audit runs `--runs` times (3 by default) and the median is reported
 //! with the range: on a shared machine one run can be 10% off.
@@ -41,6 +47,8 @@ struct Options {
     per_host: usize,
     runs: usize,
     serve: bool,
+    exhaustive: bool,
+    compare: bool,
 }
 
 fn options() -> Options {
@@ -51,6 +59,8 @@ fn options() -> Options {
         per_host: 8,
         runs: 3,
         serve: false,
+        exhaustive: false,
+        compare: false,
     };
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
@@ -68,6 +78,14 @@ fn options() -> Options {
             "--runs" => o.runs = usize::try_from(value()).unwrap_or(1).max(1),
             "--serve" => {
                 o.serve = true;
+                i -= 1;
+            }
+            "--exhaustive" => {
+                o.exhaustive = true;
+                i -= 1;
+            }
+            "--compare" => {
+                o.compare = true;
                 i -= 1;
             }
             _ => {
@@ -564,7 +582,14 @@ async fn bench(o: Options) {
         site_budget: Duration::from_secs(3600),
         min_interval: Duration::ZERO,
         follow_start_redirects: false,
+        exhaustive: o.exhaustive,
     };
+    if o.compare {
+        compare(&o, &assignments, &config).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
     // The same audit `runs` times; the median of each figure is reported,
     // with its range, because a shared machine's speed drifts by ±10%.
     let mut walls = Vec::new();
@@ -645,4 +670,78 @@ async fn bench(o: Options) {
     if !failed.is_empty() {
         println!("  WARNING: {} sites failed: {failed:?}", failed.len());
     }
+}
+
+/// One audit of `assignments` with `config`: the run and its wall time.
+async fn timed_audit(
+    assignments: Vec<Assignment>,
+    config: CrawlConfig,
+) -> (portal_audit::run::AuditRun, f64) {
+    let started = Instant::now();
+    let run = run_audit(
+        assignments,
+        config,
+        "2026-11-28".parse().unwrap(),
+        &Progress::hidden(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    (run, started.elapsed().as_secs_f64())
+}
+
+/// Issue #16: the same sites audited exhaustively (`--exhaustive
+/// --max-pages 1000`) and the default way; the agreement of the verdicts,
+/// the pages fetched per site, and the wall times.
+async fn compare(o: &Options, assignments: &dyn Fn() -> Vec<Assignment>, base: &CrawlConfig) {
+    let exhaustive = CrawlConfig {
+        exhaustive: true,
+        max_pages: 1000,
+        ..base.clone()
+    };
+    let default = CrawlConfig {
+        exhaustive: false,
+        max_pages: portal_audit::crawl::DEFAULT_MAX_PAGES,
+        ..base.clone()
+    };
+    let (full, full_wall) = timed_audit(assignments(), exhaustive).await;
+    let (fast, fast_wall) = timed_audit(assignments(), default).await;
+    let (full, fast) = (full.sites.to_vec().unwrap(), fast.sites.to_vec().unwrap());
+    let (mut agree, mut total) = (0, 0);
+    let mut differences = Vec::new();
+    for (a, b) in fast.iter().zip(&full) {
+        for (f, r) in a.findings.iter().zip(&b.findings) {
+            total += 1;
+            if f.status == r.status {
+                agree += 1;
+            } else {
+                differences.push(format!(
+                    "    {}/{}: default {} ({}), exhaustive {} ({})",
+                    a.target.id, f.item_id, f.status, f.evidence, r.status, r.evidence
+                ));
+            }
+        }
+    }
+    let pages = |sites: &[portal_audit::run::SiteResult]| {
+        let per_site: Vec<f64> = sites.iter().map(|s| s.crawl.pages_fetched as f64).collect();
+        (median(&per_site), per_site.iter().sum::<f64>())
+    };
+    let ((full_median, full_total), (fast_median, fast_total)) = (pages(&full), pages(&fast));
+    let stops: Vec<&str> = fast.iter().map(|s| s.crawl.stopped.code()).collect();
+    println!(
+        "portal-audit structure-first vs exhaustive: {} sites x {} pages, latency {} ms, per-host {}",
+        o.sites, o.pages, o.latency_ms, o.per_host
+    );
+    println!("  verdicts agree      {agree}/{total}");
+    for d in &differences {
+        println!("{d}");
+    }
+    println!(
+        "  pages per site      exhaustive median {full_median:.0} (total {full_total:.0}), default median {fast_median:.0} (total {fast_total:.0})"
+    );
+    println!(
+        "  wall time           exhaustive {full_wall:.2} s, default {fast_wall:.2} s, ratio {:.3}",
+        fast_wall / full_wall
+    );
+    println!("  default stopped     {stops:?}");
 }

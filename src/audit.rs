@@ -8,18 +8,19 @@ use std::time::{Duration, Instant};
 use jiff::civil::Date;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use url::Url;
 
 use crate::checklist::Checklist;
 use crate::crawl::{CrawlConfig, Crawler, SiteCrawl};
-use crate::evaluate::{PageContext, PageObservation, SiteAudit, observe_page, unknown_findings};
+use crate::evaluate::{
+    PageContext, PageObservation, SiteAudit, observe_page, rank_links, unknown_findings,
+};
 use crate::extract::{RunSet, extract};
 use crate::page::{FailureKind, FetchFailure, Page, PageOutcome};
 use crate::parse_pool::ParsePool;
 use crate::progress::Progress;
 use crate::run::{AuditRun, Note, SiteResult, SiteStatus, SiteStore};
 use crate::score::{SiteScore, score};
-use crate::site::{CrawlStats, LinkPriority, Scope};
+use crate::site::{CrawlStats, Lead, OpenItems, Scope};
 use crate::target::Target;
 
 /// One site to audit with the checklist it is judged by.
@@ -163,6 +164,8 @@ async fn audit_site(
         not_found: None,
         main_language: None,
         parsing,
+        // Until the home page is read, every item is open.
+        open: (!crawl.is_exhaustive()).then(|| OpenItems::all(checklist.items.len())),
     };
     let mut audit = SiteAudit::new(&checklist);
     audit.use_sitemap_dates(&crawl.facts().lastmod, as_of);
@@ -181,9 +184,19 @@ async fn audit_site(
         }
         crawl.enqueue(examined.links, depth, examined.observation.foreign);
         audit.record(examined.observation);
+        if site.open.is_some() {
+            site.open = Some(steer(
+                &mut crawl,
+                &mut audit,
+                &checklist,
+                result.target.kind,
+                as_of,
+            ));
+        }
     }
     let facts = crawl.facts().clone();
     result.crawl = crawl.stats();
+    audit.use_crawl_stats(result.crawl);
     result.pages_crawled = audit.pages_searched();
     result.findings = audit.finish(&checklist, &facts, result.target.kind, as_of);
     result.score = score(&result.findings);
@@ -191,6 +204,24 @@ async fn audit_site(
     result.notes = crawl_notes(&result.crawl);
     result.duration = started.elapsed();
     result
+}
+
+/// Tells a structure-first crawl what is still open once a page is
+/// recorded, so it fetches only what can change a verdict; the first time,
+/// ranks the sitemap's entries (an index: those that name an item are
+/// fetched, the rest only if the crawl goes deep).
+fn steer(
+    crawl: &mut SiteCrawl,
+    audit: &mut SiteAudit,
+    checklist: &Checklist,
+    kind: crate::target::SiteKind,
+    as_of: Date,
+) -> OpenItems {
+    let open = audit.open_items(checklist, crawl.facts(), kind, as_of);
+    let (leads, matching) = audit.rank_sitemap(checklist, crawl.take_sitemap());
+    crawl.enqueue_sitemap(leads, matching);
+    crawl.set_open(open.clone());
+    open
 }
 
 /// What limited a site's crawl, for the scorecard's notes.
@@ -269,12 +300,14 @@ struct SiteState {
     /// core), so parse threads and live DOMs stay bounded however many sites
     /// are crawled together.
     parsing: Arc<ParsePool>,
+    /// What is still open, to rank links by; `None` for an exhaustive crawl.
+    open: Option<OpenItems>,
 }
 
 /// One page, examined.
 struct Examined {
     observation: PageObservation,
-    links: Vec<(Url, LinkPriority)>,
+    links: Vec<Lead>,
     runs: RunSet,
 }
 
@@ -309,6 +342,7 @@ impl SiteState {
         let scope = Arc::clone(&self.scope);
         let (chrome, not_found, as_of) = (self.chrome.clone(), self.not_found.clone(), self.as_of);
         let main_language = self.main_language.clone();
+        let open = self.open.clone();
         self.parsing
             .run(move || {
                 let facts = match &page.outcome {
@@ -334,14 +368,15 @@ impl SiteState {
                     Some(facts) if want_runs => RunSet::of(facts),
                     _ => RunSet::default(),
                 };
-                let links = facts
-                    .map(|f| {
-                        f.links
-                            .into_iter()
-                            .filter_map(|l| l.url.map(|u| (u, l.priority)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let links = match (&facts, &open) {
+                    (Some(f), Some(open)) => rank_links(&f.links, &observation, Some(open)),
+                    (Some(f), None) => f
+                        .links
+                        .iter()
+                        .filter_map(|l| l.url.clone().map(|u| Lead::new(u, l.priority)))
+                        .collect(),
+                    (None, _) => Vec::new(),
+                };
                 Examined {
                     observation,
                     links,

@@ -153,6 +153,11 @@ pub struct RunOptions {
     /// Most pages fetched per site (1 to 1,000,000).
     #[arg(long, default_value_t = DEFAULT_MAX_PAGES, value_name = "N", value_parser = count(1, MAX_PAGES_LIMIT))]
     pub max_pages: usize,
+    /// Read every page within --max-pages and --max-depth, shallowest first,
+    /// instead of stopping once every item is settled: slower, for checking
+    /// the default crawl against.
+    #[arg(long)]
+    pub exhaustive: bool,
     /// Most links followed from the start page (0 to 1,000).
     #[arg(long, default_value_t = DEFAULT_MAX_DEPTH, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=MAX_DEPTH_LIMIT))]
     pub max_depth: u32,

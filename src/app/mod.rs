@@ -332,6 +332,7 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
         site_budget: Duration::from_secs(options.site_budget),
         min_interval: Duration::from_millis(options.delay_ms),
         follow_start_redirects: options.follow_start_redirects,
+        exhaustive: options.exhaustive,
     }
 }
 
@@ -454,7 +455,14 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
                 run.as_of,
                 run.sites.len()
             ),
-            ["cổng", "tình trạng", "số trang", "điểm", "cần bổ sung"],
+            [
+                "cổng",
+                "tình trạng",
+                "số trang",
+                "dừng vì",
+                "điểm",
+                "cần bổ sung",
+            ],
         ),
         Lang::En => (
             format!(
@@ -462,13 +470,20 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
                 run.as_of,
                 run.sites.len()
             ),
-            ["site", "status", "pages", "score", "needs action"],
+            [
+                "site",
+                "status",
+                "pages",
+                "stopped",
+                "score",
+                "needs action",
+            ],
         ),
     };
     let _ = writeln!(
         text,
-        "{:<28} {:<22} {:>8} {:>6}  {}",
-        columns[0], columns[1], columns[2], columns[3], columns[4]
+        "{:<28} {:<22} {:>8} {:<13} {:>6}  {}",
+        columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]
     );
     for site in run.sites.iter() {
         // A site that cannot be read back was already reported by the
@@ -483,12 +498,18 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
             Lang::Vi => crate::report::words::outcome_word(failure, lang),
             Lang::En => site.status.code(),
         };
+        // Pages fetched, and why the crawl stopped (#16).
+        let stopped = match failure {
+            None => crate::report::words::stop_word(site.crawl.stopped, lang),
+            Some(_) => "-",
+        };
         let _ = writeln!(
             text,
-            "{:<28} {:<22} {:>8} {:>6}  {}",
+            "{:<28} {:<22} {:>8} {:<13} {:>6}  {}",
             crate::fold::clip(&site.target.id, 28),
             crate::fold::clip(status, 22),
-            site.pages_crawled,
+            site.crawl.pages_fetched,
+            stopped,
             score,
             site.score.needs_action.join(" ")
         );

@@ -50,11 +50,12 @@ pub(super) fn run_key(
         target_count: assignments.len(),
         shard: shard.map(|s| s.shard.to_string()),
         limits: format!(
-            "max-pages {} max-depth {} site-budget {} follow-start-redirects {}",
+            "max-pages {} max-depth {} site-budget {} follow-start-redirects {} exhaustive {}",
             options.max_pages,
             options.max_depth,
             options.site_budget,
-            options.follow_start_redirects
+            options.follow_start_redirects,
+            options.exhaustive
         ),
     }
 }

@@ -57,6 +57,9 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// Longest Crawl-delay we honour; a longer one is capped (and the site budget
 /// then bounds the crawl).
 pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+/// Sitemap entries a structure-first crawl reads per site at most, as an
+/// index of slugs and dates (only those that name an item are fetched).
+const MAX_SITEMAP_INDEX: usize = 5_000;
 /// Sitemap files read per site at most (candidates, then children of an index).
 const MAX_SITEMAP_FILES: usize = 3;
 
@@ -80,6 +83,10 @@ pub struct CrawlConfig {
     /// Follow a start page's redirect to another site (and audit that site)
     /// instead of ending the audit with `redirect_out_of_scope`.
     pub follow_start_redirects: bool,
+    /// Read every page within the limits, shallowest first, instead of
+    /// stopping once every item is settled: the reference the
+    /// structure-first crawl is measured against.
+    pub exhaustive: bool,
 }
 
 /// Opens sites for crawling; shares one HTTP client and connection budget.

@@ -113,7 +113,7 @@ impl Crawler {
     /// The first candidate that answers with a sitemap, every URL tried, and
     /// the pages it (and up to three child sitemaps) lists, to seed the crawl.
     pub(super) async fn probe_sitemap(&self, site: &Url, permit: &Permit) -> SitemapProbe {
-        let max = self.config.max_pages;
+        let max = self.sitemap_entries_read();
         let mut probe = SitemapProbe::default();
         for candidate in sitemap_candidates(site, permit) {
             probe.tried.push(candidate.clone());
@@ -148,6 +148,17 @@ impl Crawler {
         probe
     }
 
+    /// Sitemap entries read at most: as many as pages may be fetched, for an
+    /// exhaustive crawl that queues them all; more for one that reads the
+    /// sitemap as an index and fetches only the entries that name an item.
+    fn sitemap_entries_read(&self) -> usize {
+        if self.config.exhaustive {
+            self.config.max_pages
+        } else {
+            self.config.max_pages.max(super::MAX_SITEMAP_INDEX)
+        }
+    }
+
     /// The entries of the sitemap at `url` and where it was served from, if
     /// it answers with something that looks like one.
     async fn read_sitemap(&self, url: &Url, permit: &Permit) -> Option<(SitemapEntries, Url)> {
@@ -164,7 +175,7 @@ impl Crawler {
         };
         looks_like_sitemap(&bytes).then(|| {
             (
-                parse_sitemap(&bytes, &final_url, self.config.max_pages),
+                parse_sitemap(&bytes, &final_url, self.sitemap_entries_read()),
                 final_url,
             )
         })

@@ -1,8 +1,10 @@
 //! One site being crawled: hands out fetched pages one at a time while
 //! keeping a bounded number of polite fetches in flight, within the page
-//! cap, the depth limit and the site's time budget.
+//! cap, the depth limit and the site's time budget. The orchestrator tells
+//! it which items are still open; once nothing queued can change a verdict,
+//! the site is done, whatever budget is left.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinSet;
@@ -15,7 +17,9 @@ use super::politeness::{Fetched, Pace, Permit};
 use super::{CrawlConfig, Expect, Fetcher, page_from};
 use crate::labels::path_language;
 use crate::page::{Page, PageOutcome};
-use crate::site::{CrawlStats, LinkPriority, Scope, SiteFacts, url_key};
+use crate::site::{
+    CrawlStats, Lead, LinkPriority, OpenItems, Scope, SiteFacts, StopReason, url_key,
+};
 
 /// One site being crawled. Ask for pages with [`SiteCrawl::next_page`] and
 /// feed their links back with [`SiteCrawl::enqueue`].
@@ -29,7 +33,17 @@ pub struct SiteCrawl {
     pace: Pace,
     frontier: Frontier,
     fetched: Fetched,
-    inflight: JoinSet<Page>,
+    inflight: JoinSet<(u64, Page)>,
+    /// Pages fetched and not yet handed out, by launch number: a
+    /// structure-first crawl hands pages out in the order it launched
+    /// them, so what it fetches next never depends on which server answered
+    /// first (the same site gives the same audit, page for page).
+    done: BTreeMap<u64, Option<Page>>,
+    /// Launch number of each fetch in flight, to tell a fetch that panicked.
+    launches: HashMap<tokio::task::Id, u64>,
+    /// The next launch number, and the next to hand out.
+    launched: u64,
+    handed_out: u64,
     first: Option<Page>,
     not_found_probe: Option<Page>,
     cancel: CancellationToken,
@@ -38,12 +52,23 @@ pub struct SiteCrawl {
     /// The site's main language, once known: pages in another get at most
     /// [`FOREIGN_SHARE`] of the page budget.
     main_language: Option<String>,
+    /// What is still open, once the orchestrator has said (until then,
+    /// everything is).
+    open: Option<OpenItems>,
+    /// Pages the sitemap lists, for the orchestrator to rank (a structure-
+    /// first crawl reads the sitemap as an index).
+    sitemap: Vec<Url>,
 }
 
 /// The share of the page budget (one part in this many) that pages in
 /// another language than the site's may take: enough to judge the English
 /// version, never enough to crowd out the site itself.
 const FOREIGN_SHARE: usize = 10;
+
+/// Pages outside the site's structure read while an open item may show on
+/// any page (a print button on articles): a person checking the portal
+/// opens one or two articles too.
+const SAMPLE_PAGES: usize = 3;
 
 /// What opening a site produced, to start its crawl from.
 pub(super) struct Opened {
@@ -82,9 +107,10 @@ impl SiteCrawl {
         seen.insert(url_key(&facts.start_url));
         seen.insert(url_key(&facts.final_url));
         let fetched = Arc::new(Mutex::new(seen.clone()));
+        let exhaustive = config.exhaustive;
         let mut crawl = Self {
             fetcher,
-            frontier: Frontier::new(config.max_pages, seen),
+            frontier: Frontier::new(config.max_pages, seen, exhaustive),
             config,
             scope: Arc::new(Scope::of(&facts.final_url)),
             facts,
@@ -92,24 +118,108 @@ impl SiteCrawl {
             pace,
             fetched,
             inflight: JoinSet::new(),
+            done: BTreeMap::new(),
+            launches: HashMap::new(),
+            launched: 0,
+            handed_out: 0,
             first: Some(first),
             not_found_probe,
             cancel,
             deadline,
             stats: CrawlStats {
                 pages_fetched: 1,
+                sitemap_urls: seeds.len(),
                 ..CrawlStats::default()
             },
             main_language: None,
+            open: None,
+            sitemap: Vec::new(),
         };
-        crawl.enqueue(seeds.into_iter().map(|u| (u, LinkPriority::Body)), 0, false);
+        if exhaustive {
+            let seeds = seeds.into_iter().map(|u| Lead::new(u, LinkPriority::Body));
+            crawl.enqueue(seeds, 0, false);
+        } else {
+            crawl.sitemap = seeds;
+        }
         crawl
+    }
+
+    /// The pages the sitemap lists, for the caller to rank and queue with
+    /// [`SiteCrawl::enqueue_sitemap`]; empty for an exhaustive crawl, which
+    /// queued them all. Taken once.
+    pub fn take_sitemap(&mut self) -> Vec<Url> {
+        std::mem::take(&mut self.sitemap)
+    }
+
+    /// Queues the sitemap's pages the caller chose, ranked; `matching` of
+    /// them name an item.
+    pub fn enqueue_sitemap(&mut self, mut leads: Vec<Lead>, matching: usize) {
+        if leads.is_empty() {
+            return;
+        }
+        self.stats.sitemap_matching = matching;
+        // Those that name an item first; of the rest, no more than a crawl
+        // could fetch.
+        leads.sort_by_key(|l| l.priority);
+        leads.truncate(matching.max(self.config.max_pages));
+        if self.config.max_depth > 0 {
+            self.frontier
+                .push_index(leads, &self.permit, &mut self.stats);
+        }
+    }
+
+    /// Tells the crawl what is still open. Once nothing queued can settle
+    /// an open item, it stops fetching (an exhaustive crawl ignores this).
+    pub fn set_open(&mut self, open: OpenItems) {
+        if self.config.exhaustive {
+            return;
+        }
+        self.frontier.retier(&open);
+        self.open = Some(open);
+    }
+
+    /// Whether a URL ranked `priority` can still change a verdict.
+    fn wanted(&self, priority: LinkPriority) -> bool {
+        let Some(open) = &self.open else {
+            return true;
+        };
+        match priority {
+            _ if !open.any() => false,
+            LinkPriority::Navigation | LinkPriority::Listing | LinkPriority::Candidate => true,
+            LinkPriority::Body => {
+                open.deep || (open.sample && self.stats.other_pages < SAMPLE_PAGES)
+            }
+        }
+    }
+
+    /// Why the crawl is over, with nothing in flight; sets the flags the
+    /// notes read.
+    fn stop_reason(&mut self) -> StopReason {
+        match self.frontier.best() {
+            None => StopReason::Exhausted,
+            Some(best) if !self.wanted(best) => StopReason::AllSettled,
+            Some(_) if self.stats.pages_fetched >= self.config.max_pages => {
+                self.stats.hit_page_cap = true;
+                StopReason::PageBudget
+            }
+            Some(_) if Instant::now() >= self.deadline => {
+                self.stats.hit_time_budget = true;
+                StopReason::TimeBudget
+            }
+            Some(_) => StopReason::Exhausted,
+        }
     }
 
     /// Facts about the site.
     #[must_use]
     pub fn facts(&self) -> &SiteFacts {
         &self.facts
+    }
+
+    /// Whether the crawl reads every page within its limits.
+    #[must_use]
+    pub fn is_exhaustive(&self) -> bool {
+        self.config.exhaustive
     }
 
     /// The site's scope.
@@ -141,7 +251,7 @@ impl SiteCrawl {
     /// links are dropped.
     pub fn enqueue(
         &mut self,
-        links: impl IntoIterator<Item = (Url, LinkPriority)>,
+        links: impl IntoIterator<Item = Lead>,
         depth: u32,
         from_foreign: bool,
     ) {
@@ -171,14 +281,11 @@ impl SiteCrawl {
         }
         loop {
             self.launch();
+            if let Some(page) = self.hand_out() {
+                return Some(page);
+            }
             if self.inflight.is_empty() {
-                if !self.frontier.is_empty() {
-                    if self.stats.pages_fetched >= self.config.max_pages {
-                        self.stats.hit_page_cap = true;
-                    } else if Instant::now() >= self.deadline {
-                        self.stats.hit_time_budget = true;
-                    }
-                }
+                self.stats.stopped = self.stop_reason();
                 return None;
             }
             let next = tokio::select! {
@@ -186,26 +293,51 @@ impl SiteCrawl {
                 () = self.cancel.cancelled() => {
                     self.stop();
                     self.stats.interrupted = true;
+                    self.stats.stopped = StopReason::Interrupted;
                     return None;
                 }
                 // The next page to finish, within the site budget.
-                next = tokio::time::timeout_at(self.deadline, self.inflight.join_next()) => next,
+                next = tokio::time::timeout_at(self.deadline, self.inflight.join_next_with_id()) => next,
             };
             match next {
-                Ok(Some(Ok(page))) => {
+                Ok(Some(Ok((id, (number, page))))) => {
+                    self.launches.remove(&id);
                     if let PageOutcome::Failed(failure) = &page.outcome {
                         self.stats.pages_failed += 1;
                         self.pace.slow_down(failure);
                     }
-                    return Some(page);
+                    self.done.insert(number, Some(page));
                 }
-                Ok(Some(Err(_))) => self.stats.pages_failed += 1,
+                Ok(Some(Err(e))) => {
+                    self.stats.pages_failed += 1;
+                    if let Some(number) = self.launches.remove(&e.id()) {
+                        self.done.insert(number, None);
+                    }
+                }
                 Ok(None) => return None,
                 Err(_) => {
                     self.stop();
                     self.stats.hit_time_budget = true;
+                    self.stats.stopped = StopReason::TimeBudget;
                     return None;
                 }
+            }
+        }
+    }
+
+    /// The next fetched page to hand out: in launch order for a
+    /// structure-first crawl, as they finish for an exhaustive one.
+    fn hand_out(&mut self) -> Option<Page> {
+        loop {
+            let page = if self.config.exhaustive {
+                self.done.pop_first()?.1
+            } else {
+                let page = self.done.remove(&self.handed_out)?;
+                self.handed_out += 1;
+                page
+            };
+            if page.is_some() {
+                return page;
             }
         }
     }
@@ -213,6 +345,7 @@ impl SiteCrawl {
     /// Abandons the fetches in flight and everything queued.
     fn stop(&mut self) {
         self.inflight.abort_all();
+        self.done.clear();
         self.frontier.clear();
     }
 
@@ -220,13 +353,18 @@ impl SiteCrawl {
     /// allow.
     fn launch(&mut self) {
         let now = Instant::now();
-        while self.pace.has_room(self.inflight.len())
+        while self.pace.has_room(self.inflight.len() + self.done.len())
             && self.stats.pages_fetched < self.config.max_pages
             && now < self.deadline
         {
-            let Some((url, depth, from_foreign)) = self.frontier.pop() else {
+            match self.frontier.best() {
+                Some(best) if self.wanted(best) => {}
+                _ => break,
+            }
+            let Some(popped) = self.frontier.pop() else {
                 break;
             };
+            let (url, depth, from_foreign) = (popped.url, popped.depth, popped.from_foreign);
             if self.is_foreign(&url, from_foreign) {
                 if self.stats.foreign_fetched >= (self.config.max_pages / FOREIGN_SHARE).max(1) {
                     self.stats.foreign_skipped += 1;
@@ -241,6 +379,12 @@ impl SiteCrawl {
             }
             let slot = self.pace.book(now);
             self.stats.pages_fetched += 1;
+            *match popped.priority {
+                LinkPriority::Navigation => &mut self.stats.navigation_pages,
+                LinkPriority::Listing => &mut self.stats.listing_pages,
+                LinkPriority::Candidate => &mut self.stats.matching_pages,
+                LinkPriority::Body => &mut self.stats.other_pages,
+            } += 1;
             // Claimed at launch, so a redirect to a page still in flight is
             // not fetched a second time.
             if let Ok(mut claimed) = self.fetched.lock() {
@@ -249,7 +393,9 @@ impl SiteCrawl {
             let fetcher = self.fetcher.clone();
             let fetched = Arc::clone(&self.fetched);
             let permit = self.permit.page(url.clone(), Arc::clone(&fetched));
-            self.inflight.spawn(async move {
+            let number = self.launched;
+            self.launched += 1;
+            let task = self.inflight.spawn(async move {
                 tokio::time::sleep_until(slot).await;
                 let outcome = fetcher
                     .fetch(&url, Expect::Html, &|u: &Url| permit.check(u))
@@ -259,8 +405,9 @@ impl SiteCrawl {
                     fetched.insert(url_key(&page.requested));
                     fetched.insert(url_key(&page.url));
                 }
-                page
+                (number, page)
             });
+            self.launches.insert(task.id(), number);
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::site::url_key;
 
 /// Where a date was read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum DatedBy {
+pub(super) enum DatedBy {
     /// On the page itself (or its sitemap entry).
     Page(Url),
     /// In a listing row on this page, next to the link.
@@ -66,7 +66,7 @@ pub(super) fn judge(
 
 /// The newest date of the item's pages, of the pages its links lead to, and
 /// of the listings that link to either.
-fn newest(audit: &SiteAudit, index: ItemIndex, item: &Item) -> Option<(Date, DatedBy)> {
+pub(super) fn newest(audit: &SiteAudit, index: ItemIndex, item: &Item) -> Option<(Date, DatedBy)> {
     if item.site_checks.contains(&SiteCheck::DatedContent) {
         return audit
             .newest

@@ -18,6 +18,7 @@
 mod freshness;
 mod links;
 mod observe;
+mod questions;
 mod role;
 mod site_checks;
 
@@ -30,13 +31,14 @@ use url::Url;
 pub use observe::{
     DirectHit, LinkHit, PageContext, PageObservation, PageVerdict, Source, observe_page,
 };
+pub use questions::rank_links;
 
 use crate::checklist::{Applicability, Checklist, Item, ItemIndex, SiteCheck};
 use crate::extract::LabelFrom;
 use crate::finding::{Finding, Status};
 use crate::fold::clip;
 use crate::page::{FailureKind, FetchFailure};
-use crate::site::{SiteFacts, url_key};
+use crate::site::{CrawlStats, SiteFacts, url_key};
 use crate::target::SiteKind;
 use observe::EVIDENCE_CHARS;
 use site_checks::{site_check, site_check_shortfall};
@@ -113,6 +115,14 @@ pub struct SiteAudit {
     on_placeholder: Vec<Option<Ranked>>,
     candidates: Vec<Vec<Candidate>>,
     pages_searched: usize,
+    /// Items settled for good while the crawl went on (see
+    /// [`SiteAudit::open_items`]).
+    closed: Vec<bool>,
+    /// What the crawl fetched, and why, for the text of a missing item.
+    searched: Option<CrawlStats>,
+    /// Pages the sitemap lists, and per item how many of them name it.
+    sitemap_pages: usize,
+    sitemap_named: Vec<usize>,
 }
 
 impl SiteAudit {
@@ -135,6 +145,10 @@ impl SiteAudit {
             on_placeholder: vec![None; n],
             candidates: vec![Vec::new(); n],
             pages_searched: 0,
+            closed: Vec::new(),
+            searched: None,
+            sitemap_pages: 0,
+            sitemap_named: Vec::new(),
         }
     }
 
@@ -146,6 +160,12 @@ impl SiteAudit {
             .filter(|(_, d)| **d <= as_of)
             .map(|(k, d)| (*k, *d))
             .collect();
+    }
+
+    /// Takes what the crawl fetched, and why: a missing item's finding says
+    /// where it was searched for.
+    pub fn use_crawl_stats(&mut self, stats: CrawlStats) {
+        self.searched = Some(stats);
     }
 
     /// Pages observed so far.
@@ -364,8 +384,9 @@ impl SiteAudit {
                     finding.evidence = match site_check_shortfall(item, site) {
                         Some(why) => why,
                         None => format!(
-                            "not found in {} pages; looked for {}",
+                            "not found in {} pages{}; looked for {}",
                             self.pages_searched,
+                            self.searched(index),
                             item.signals_written.summary()
                         ),
                     }
@@ -432,9 +453,22 @@ impl SiteAudit {
     /// `None` when it shows nothing (a link in running text that leads to an
     /// article, or that was not followed).
     fn weigh(&self, c: &Candidate) -> Option<(Strength, String)> {
+        let (strength, note) = self.strength(c)?;
+        let what = describe_link(&c.hit, c.depth);
+        let evidence = if note.is_empty() {
+            format!("{what} on {}", c.source)
+        } else {
+            format!("{what} on {} ({note})", c.source)
+        };
+        Some((strength, evidence))
+    }
+
+    /// [`SiteAudit::weigh`] without the evidence line: the strength, and
+    /// the note on what the link leads to.
+    fn strength(&self, c: &Candidate) -> Option<(Strength, String)> {
         let (target, verdict) = self.verdict_of(&c.hit.target);
         let in_text = c.hit.source == Source::Body;
-        let (strength, note) = match verdict {
+        Some(match verdict {
             Some(PageVerdict::Content) if self.home.contains(&url_key(target)) => {
                 (Strength::Empty, "leads back to the home page".to_owned())
             }
@@ -464,14 +498,38 @@ impl SiteAudit {
                 Strength::Unverified,
                 "not fetched: beyond the crawl's page, depth or time limits".to_owned(),
             ),
+        })
+    }
+
+    /// Where missing item `index` was searched for, as the crawl fetched
+    /// it: " (menu, header and footer; 14 section pages; 2 listings; 3
+    /// matching pages; sitemap with 230 URLs, 4 naming the item)". The
+    /// report puts it in the reader's language.
+    fn searched(&self, index: ItemIndex) -> String {
+        let Some(stats) = &self.searched else {
+            return String::new();
         };
-        let what = describe_link(&c.hit, c.depth);
-        let evidence = if note.is_empty() {
-            format!("{what} on {}", c.source)
-        } else {
-            format!("{what} on {} ({note})", c.source)
-        };
-        Some((strength, evidence))
+        let mut parts = vec![
+            "menu, header and footer".to_owned(),
+            format!("{} section pages", stats.navigation_pages),
+        ];
+        for (n, what) in [
+            (stats.listing_pages, "listings"),
+            (stats.matching_pages, "matching pages"),
+            (stats.other_pages, "other pages"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        if self.sitemap_pages > 0 {
+            let named = self.sitemap_named.get(index).copied().unwrap_or(0);
+            parts.push(format!(
+                "sitemap with {} URLs, {named} naming the item",
+                self.sitemap_pages
+            ));
+        }
+        format!(" ({})", parts.join("; "))
     }
 
     /// The verdict on `url`, following redirects to pages already judged.

@@ -159,6 +159,10 @@ pub struct LinkFact {
     /// (12/03/2022)"): how old what it leads to is, when that page shows no
     /// date of its own.
     pub listed_dates: Vec<jiff::civil::Date>,
+    /// Inside a row of a listing (a short row that carries a date or a
+    /// document number), wherever the listing sits: it leads to a listed
+    /// article or document, not to a section.
+    pub listing_row: bool,
     /// Label and `href` as written, hashed: equal keys, equal links.
     pub key: u64,
 }

@@ -551,6 +551,7 @@ impl<'d, 'x> Walker<'d, 'x> {
             heading.listing = true;
         }
         for link in &mut self.facts.links[row.links..] {
+            link.listing_row = true;
             if link.listed_dates.is_empty() && link.priority == LinkPriority::Body {
                 link.listed_dates.clone_from(&dates);
             }
@@ -580,6 +581,7 @@ impl<'d, 'x> Walker<'d, 'x> {
                 place: place_of(&link),
                 block: link.block,
                 listed_dates: Vec::new(),
+                listing_row: false,
                 key,
             });
         }

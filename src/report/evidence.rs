@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Lang;
-use super::words::{kind_word, where_looked};
+use super::words::{Searched, kind_word, where_looked};
 use crate::finding::{Finding, Status};
 use crate::target::SiteKind;
 
@@ -102,6 +102,15 @@ static STALE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// "not found in 57 pages (menu, header and footer; 14 section pages; 2
+/// listings; 3 matching pages; 9 other pages; sitemap with 230 URLs, 4
+/// naming the item); looked for …", as evaluation writes a missing item's
+/// evidence.
+static SEARCHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^not found in \d+ pages \(menu, header and footer; (\d+) section pages(?:; (\d+) listings)?(?:; (\d+) matching pages)?(?:; (\d+) other pages)?(?:; sitemap with (\d+) URLs, (\d+) naming the item)?\);")
+        .expect("static regex")
+});
+
 /// "not required of department sites".
 static OTHER_KIND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^not required of (\w+) sites$").expect("static regex"));
@@ -112,10 +121,27 @@ static OTHER_KIND: LazyLock<Regex> =
 pub fn evidence_for(finding: &Finding, lang: Lang) -> Cow<'_, str> {
     match (finding.status, finding.pages_searched) {
         (Status::Missing, Some(pages)) if finding.evidence.starts_with("not found in ") => {
-            Cow::Owned(where_looked(pages, lang))
+            Cow::Owned(where_looked(
+                pages,
+                searched(&finding.evidence).as_ref(),
+                lang,
+            ))
         }
         _ => evidence_text(&finding.evidence, lang),
     }
+}
+
+/// What the crawl searched for a missing item, as its evidence says.
+fn searched(evidence: &str) -> Option<Searched> {
+    let c = SEARCHED.captures(evidence)?;
+    let n = |i: usize| c.get(i).and_then(|m| m.as_str().parse().ok());
+    Some(Searched {
+        sections: n(1)?,
+        listings: n(2).unwrap_or(0),
+        matching: n(3).unwrap_or(0),
+        other: n(4).unwrap_or(0),
+        sitemap: n(5).zip(n(6)),
+    })
 }
 
 /// `evidence` in `lang`.
@@ -251,5 +277,33 @@ mod tests {
             evidence_text("menu link “x” on http://a.vn/", Lang::En),
             "menu link “x” on http://a.vn/"
         );
+    }
+
+    #[test]
+    fn a_missing_item_says_where_the_crawl_searched() {
+        let mut finding = Finding {
+            item_id: "budget_finance".into(),
+            item_title: "Công khai ngân sách".into(),
+            item_title_en: None,
+            status: Status::Missing,
+            evidence_url: None,
+            evidence: "".into(),
+            pages_searched: Some(57),
+            basis: "".into(),
+            weight: 1.0,
+            report_only: false,
+            placement: crate::finding::Placement::default(),
+        };
+        finding.evidence = "not found in 57 pages (menu, header and footer; 14 section pages; 3 matching pages; sitemap with 230 URLs, 4 naming the item); looked for link_text(x)".into();
+        assert_eq!(
+            evidence_for(&finding, Lang::En),
+            "Not found on the 57 pages audited: menu, header and footer; 14 section pages; 3 pages whose link or address matches; sitemap with 230 URLs, 4 naming the item"
+        );
+        assert_eq!(
+            evidence_for(&finding, Lang::Vi),
+            "Không tìm thấy trên 57 trang đã rà soát: menu, đầu trang, chân trang; 14 trang chuyên mục; 3 trang có tên hoặc địa chỉ gần khớp; sơ đồ trang (sitemap) gồm 230 địa chỉ, 4 địa chỉ gần khớp với mục này"
+        );
+        finding.evidence = "not found in 57 pages; looked for link_text(x)".into();
+        assert!(evidence_for(&finding, Lang::Vi).ends_with("các khối và trang chuyên mục)"));
     }
 }

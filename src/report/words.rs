@@ -9,6 +9,7 @@ use crate::finding::{Finding, Placement, Status};
 use crate::page::FailureKind;
 use crate::run::Note;
 use crate::run::SiteResult;
+use crate::site::StopReason;
 use crate::target::SiteKind;
 
 /// A status as a leader reads it.
@@ -175,6 +176,20 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
     }
 }
 
+/// Why a site's crawl stopped, in a few words: every item settled, every
+/// link followed, or a budget spent.
+#[must_use]
+pub fn stop_word(stopped: StopReason, lang: Lang) -> &'static str {
+    match (lang, stopped) {
+        (Lang::Vi, StopReason::AllSettled) => "đủ căn cứ",
+        (Lang::Vi, StopReason::Exhausted) => "đã duyệt hết",
+        (Lang::Vi, StopReason::PageBudget) => "hết số trang",
+        (Lang::Vi, StopReason::TimeBudget) => "hết thời gian",
+        (Lang::Vi, StopReason::Interrupted) => "bị dừng",
+        (Lang::En, stopped) => stopped.code(),
+    }
+}
+
 /// Where an item is normally placed, in `lang`.
 #[must_use]
 pub fn placement_word(placement: Placement, lang: Lang) -> &'static str {
@@ -192,16 +207,77 @@ pub fn placement_word(placement: Placement, lang: Lang) -> &'static str {
     }
 }
 
-/// Where we looked for a missing item, in words a leader reads.
+/// Where the crawl searched for a missing item: pages fetched because the
+/// site's structure links them, listings, pages whose label or address
+/// names an item, other pages, and the sitemap read as an index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Searched {
+    /// Pages the menus, footer, sidebars and banners link.
+    pub sections: usize,
+    /// First pages of listings.
+    pub listings: usize,
+    /// Pages whose link label or address names an item.
+    pub matching: usize,
+    /// Other pages.
+    pub other: usize,
+    /// Pages the sitemap lists, and how many of them name the item (the
+    /// crawl reads those before it calls the item missing).
+    pub sitemap: Option<(usize, usize)>,
+}
+
+/// Where we looked for a missing item, in words a leader reads; with what
+/// the crawl searched, when the finding says.
 #[must_use]
-pub fn where_looked(pages: usize, lang: Lang) -> String {
+pub fn where_looked(pages: usize, searched: Option<&Searched>, lang: Lang) -> String {
+    let Some(s) = searched else {
+        return match lang {
+            Lang::Vi => format!(
+                "Không tìm thấy trên {pages} trang đã rà soát (menu, đầu trang, chân trang, các khối và trang chuyên mục)"
+            ),
+            Lang::En => format!(
+                "Not found on the {pages} pages audited (menus, header, footer, blocks and section pages)"
+            ),
+        };
+    };
+    let mut parts = Vec::new();
+    let mut add = |n: usize, vi: &str, en: &str| {
+        if n > 0 {
+            parts.push(match lang {
+                Lang::Vi => format!("{n} {vi}"),
+                Lang::En => format!("{n} {en}"),
+            });
+        }
+    };
+    add(s.sections, "trang chuyên mục", "section pages");
+    add(s.listings, "trang danh sách", "listings");
+    add(
+        s.matching,
+        "trang có tên hoặc địa chỉ gần khớp",
+        "pages whose link or address matches",
+    );
+    add(s.other, "trang khác", "other pages");
+    if let Some((urls, matching)) = s.sitemap {
+        parts.push(match lang {
+            Lang::Vi if matching > 0 => format!(
+                "sơ đồ trang (sitemap) gồm {urls} địa chỉ, {matching} địa chỉ gần khớp với mục này"
+            ),
+            Lang::Vi => format!(
+                "sơ đồ trang (sitemap) gồm {urls} địa chỉ, không địa chỉ nào khớp với mục này"
+            ),
+            Lang::En if matching > 0 => {
+                format!("sitemap with {urls} URLs, {matching} naming the item")
+            }
+            Lang::En => format!("sitemap with {urls} URLs, none naming the item"),
+        });
+    }
+    let rest = parts.iter().map(|p| format!("; {p}")).collect::<String>();
     match lang {
         Lang::Vi => format!(
-            "Không tìm thấy trên {pages} trang đã rà soát (menu, đầu trang, chân trang, các khối và trang chuyên mục)"
+            "Không tìm thấy trên {pages} trang đã rà soát: menu, đầu trang, chân trang{rest}"
         ),
-        Lang::En => format!(
-            "Not found on the {pages} pages audited (menus, header, footer, blocks and section pages)"
-        ),
+        Lang::En => {
+            format!("Not found on the {pages} pages audited: menu, header and footer{rest}")
+        }
     }
 }
 

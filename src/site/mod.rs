@@ -34,13 +34,120 @@ pub struct SiteFacts {
     pub lastmod: HashMap<u64, jiff::civil::Date>,
 }
 
-/// How eagerly a link should be fetched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How eagerly a link should be fetched: by what it can still decide. A
+/// person checking a portal opens the menu and footer targets first, then a
+/// listing or two, then the pages whose name says they are what is still
+/// missing; everything else only while something stays open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LinkPriority {
-    /// Main menu, navigation and footer links: the sections we look for.
+    /// Menu, header, footer, sidebar, banner and link-list entries: the
+    /// sections we look for.
     Navigation = 0,
+    /// The first page of a listing (news, documents): its dates judge
+    /// freshness. Not its archive.
+    Listing = 1,
+    /// A link whose label or address names an item still open.
+    Candidate = 2,
     /// Everything else.
-    Body = 1,
+    Body = 3,
+}
+
+/// A URL to fetch, how eagerly, and the items it may answer (for a
+/// [`LinkPriority::Candidate`]; indexes into the checklist's items, which
+/// the crawl treats as opaque numbers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lead {
+    /// Where it goes.
+    pub url: Url,
+    /// How eagerly to fetch it.
+    pub priority: LinkPriority,
+    /// The items its label or address names.
+    pub items: Vec<usize>,
+}
+
+impl Lead {
+    /// A lead that names no item.
+    #[must_use]
+    pub fn new(url: Url, priority: LinkPriority) -> Self {
+        Self {
+            url,
+            priority,
+            items: Vec::new(),
+        }
+    }
+}
+
+/// What the crawl still has to answer, as the evaluation of the pages so far
+/// sees it: the items not yet settled, and whether pages beyond the site's
+/// structure can still change a verdict (an item's freshness not yet shown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenItems {
+    /// Per checklist item, whether it is still open.
+    pub open: Vec<bool>,
+    /// Pages of any kind may still settle an open item: a date that shows
+    /// it fresh can sit on any page.
+    pub deep: bool,
+    /// An open item shows by an element or a pattern (a print button, a
+    /// meta tag) that may sit on articles only: a few pages of any kind
+    /// are worth reading.
+    pub sample: bool,
+}
+
+impl OpenItems {
+    /// `items` items, all open, before anything is known.
+    #[must_use]
+    pub fn all(items: usize) -> Self {
+        Self {
+            open: vec![true; items],
+            deep: true,
+            sample: true,
+        }
+    }
+
+    /// Whether any item is still open.
+    #[must_use]
+    pub fn any(&self) -> bool {
+        self.open.iter().any(|o| *o)
+    }
+
+    /// Whether any of `items` is still open.
+    #[must_use]
+    pub fn any_of(&self, items: &[usize]) -> bool {
+        items
+            .iter()
+            .any(|i| self.open.get(*i).copied().unwrap_or(false))
+    }
+}
+
+/// Why a site's crawl stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Every link was followed (or the crawl has not ended).
+    #[default]
+    Exhausted,
+    /// Every item was settled: nothing left to fetch could change a verdict.
+    AllSettled,
+    /// The page budget (`--max-pages`) ran out.
+    PageBudget,
+    /// The site's time budget ran out.
+    TimeBudget,
+    /// The run was interrupted.
+    Interrupted,
+}
+
+impl StopReason {
+    /// The snake_case code, as in `run.json`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            StopReason::Exhausted => "exhausted",
+            StopReason::AllSettled => "all_settled",
+            StopReason::PageBudget => "page_budget",
+            StopReason::TimeBudget => "time_budget",
+            StopReason::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// Counters of one site's crawl.
@@ -65,4 +172,26 @@ pub struct CrawlStats {
     /// Pages in another language left unfetched: their share of the page
     /// budget was spent.
     pub foreign_skipped: usize,
+    /// Why the crawl stopped.
+    #[serde(default)]
+    pub stopped: StopReason,
+    /// Pages fetched because the site's structure links them (menu, footer,
+    /// sidebar, banner, link list), the start page not counted.
+    #[serde(default)]
+    pub navigation_pages: usize,
+    /// Pages fetched as the first page of a listing.
+    #[serde(default)]
+    pub listing_pages: usize,
+    /// Pages fetched because their label or address names an open item.
+    #[serde(default)]
+    pub matching_pages: usize,
+    /// Other pages fetched.
+    #[serde(default)]
+    pub other_pages: usize,
+    /// Pages the sitemap lists (read as an index, not fetched one by one).
+    #[serde(default)]
+    pub sitemap_urls: usize,
+    /// Of those, the ones whose address names an item.
+    #[serde(default)]
+    pub sitemap_matching: usize,
 }

@@ -144,11 +144,45 @@ async fn no_present_finding_rests_on_an_article_or_document_title() {
 }
 
 /// A department portal with a large English sub-portal under `/en/`, audited
-/// with `--max-pages 100`: the page budget goes to the Vietnamese site (at
-/// least 80 of the pages fetched), and news is judged from Vietnamese pages
-/// (the English pages' news is years old, the Vietnamese news is recent).
+/// with `--max-pages 100 --exhaustive` (a crawl that spends its whole page
+/// budget): the budget goes to the Vietnamese site (at least 80 of the pages
+/// fetched), and news is judged from Vietnamese pages (the English pages'
+/// news is years old, the Vietnamese news is recent). The default crawl,
+/// which stops once every item is settled, gives English pages no more than
+/// their tenth of the budget either, and the same news verdict.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_sub_portal_gets_a_small_share_and_no_say_in_vietnamese_items() {
+    let (vietnamese, english, news) = audit_bilingual(true).await;
+    println!("exhaustive: {vietnamese} Vietnamese, {english} English pages");
+    assert!(
+        vietnamese >= 80,
+        "{vietnamese} Vietnamese pages, {english} English"
+    );
+    assert_news_from_vietnamese_pages(&news);
+    let (vietnamese, english, news) = audit_bilingual(false).await;
+    println!("default: {vietnamese} Vietnamese, {english} English pages");
+    assert!(
+        english <= 10,
+        "{english} English pages of {}",
+        vietnamese + english
+    );
+    assert_news_from_vietnamese_pages(&news);
+}
+
+fn assert_news_from_vietnamese_pages(news: &std::collections::HashMap<String, String>) {
+    assert_eq!(news["status"], "present", "{news:?}");
+    assert!(
+        !news["evidence_url"].contains("/en/") && !news["evidence"].contains("/en/"),
+        "news judged from an English page: {news:?}"
+    );
+    assert!(!news["evidence"].contains("2022"), "{news:?}");
+}
+
+/// Audits `so-cong-song-ngu` with `--max-pages 100` through the binary:
+/// the Vietnamese and English pages fetched, and the news finding.
+async fn audit_bilingual(
+    exhaustive: bool,
+) -> (usize, usize, std::collections::HashMap<String, String>) {
     let served = serve_all(vec![crate::support::fixture("so-cong-song-ngu")]).await;
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
@@ -160,7 +194,7 @@ async fn english_sub_portal_gets_a_small_share_and_no_say_in_vietnamese_items() 
         ),
     )
     .expect("write targets");
-    let args = [
+    let mut args = vec![
         "audit",
         "--targets",
         "targets.csv",
@@ -174,6 +208,9 @@ async fn english_sub_portal_gets_a_small_share_and_no_say_in_vietnamese_items() 
         "--lang",
         "en",
     ];
+    if exhaustive {
+        args.push("--exhaustive");
+    }
     let output = crate::support::run_binary(&args, dir.path()).await;
     assert_eq!(
         output.status.code(),
@@ -191,22 +228,10 @@ async fn english_sub_portal_gets_a_small_share_and_no_say_in_vietnamese_items() 
         })
         .collect();
     let english = pages.iter().filter(|r| r.starts_with("/en")).count();
-    let vietnamese = pages.len() - english;
-    println!("pages fetched: {vietnamese} Vietnamese, {english} English");
-    assert!(
-        vietnamese >= 80,
-        "{vietnamese} Vietnamese pages of {}: {pages:?}",
-        pages.len()
-    );
     let findings = crate::support::read_csv(&dir.path().join("out/findings.csv"));
     let news = findings
-        .iter()
+        .into_iter()
         .find(|f| f["item_id"] == "news")
         .expect("news finding");
-    assert_eq!(news["status"], "present", "{news:?}");
-    assert!(
-        !news["evidence_url"].contains("/en/") && !news["evidence"].contains("/en/"),
-        "news judged from an English page: {news:?}"
-    );
-    assert!(!news["evidence"].contains("2022"), "{news:?}");
+    (pages.len() - english, english, news)
 }

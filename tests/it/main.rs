@@ -15,4 +15,5 @@ mod outputs;
 mod print;
 mod shards;
 mod start_redirect;
+mod structure_first;
 mod support;

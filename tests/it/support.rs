@@ -50,6 +50,7 @@ pub fn test_crawl_config() -> CrawlConfig {
         site_budget: Duration::from_secs(60),
         min_interval: Duration::ZERO,
         follow_start_redirects: false,
+        exhaustive: false,
     }
 }
 
@@ -66,6 +67,16 @@ pub async fn audit_served(served: &[ServedSite]) -> AuditRun {
 
 /// Audits served sites with the default checklist, judged on `as_of`.
 pub async fn audit_served_on(served: &[ServedSite], as_of: Date) -> AuditRun {
+    audit_served_with(served, as_of, test_crawl_config()).await
+}
+
+/// Audits served sites with the default checklist and `config`, judged on
+/// `as_of`.
+pub async fn audit_served_with(
+    served: &[ServedSite],
+    as_of: Date,
+    config: CrawlConfig,
+) -> AuditRun {
     let default = Arc::new(checklist::load("vn-gov-portal").expect("built-in checklist"));
     let assignments = served
         .iter()
@@ -80,7 +91,7 @@ pub async fn audit_served_on(served: &[ServedSite], as_of: Date) -> AuditRun {
         .collect();
     run_audit(
         assignments,
-        test_crawl_config(),
+        config,
         as_of,
         &Progress::hidden(),
         tokio_util::sync::CancellationToken::new(),
