@@ -186,6 +186,7 @@ pub fn stop_word(stopped: StopReason, lang: Lang) -> &'static str {
         (Lang::Vi, StopReason::PageBudget) => "hết số trang",
         (Lang::Vi, StopReason::TimeBudget) => "hết thời gian",
         (Lang::Vi, StopReason::Interrupted) => "bị dừng",
+        (Lang::Vi, StopReason::NotCrawled) => "không rà soát được",
         (Lang::En, stopped) => stopped.code(),
     }
 }

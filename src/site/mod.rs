@@ -123,8 +123,11 @@ impl OpenItems {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
-    /// Every link was followed (or the crawl has not ended).
+    /// The site was not crawled: it could not be opened (or its crawl has
+    /// not ended).
     #[default]
+    NotCrawled,
+    /// Every link was followed.
     Exhausted,
     /// Every item was settled: nothing left to fetch could change a verdict.
     AllSettled,
@@ -141,6 +144,7 @@ impl StopReason {
     #[must_use]
     pub fn code(self) -> &'static str {
         match self {
+            StopReason::NotCrawled => "not_crawled",
             StopReason::Exhausted => "exhausted",
             StopReason::AllSettled => "all_settled",
             StopReason::PageBudget => "page_budget",
