@@ -11,16 +11,26 @@ use super::{Exit, outputs, say};
 use crate::cli::MergeArgs;
 use crate::error::InputError;
 use crate::report::{Lang, read_run_json};
-use crate::run::{AuditRun, Sites};
+use crate::run::{AuditRun, SiteStore, Sites};
 
 pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
-    let mut shards = Vec::new();
+    // One shard in memory at a time: its sites go to the store (spilled
+    // past its budget beside --out) before the next is read.
+    let mut store =
+        SiteStore::spilling(0, beside(&args.out)).unwrap_or_else(|_| SiteStore::in_memory(0));
+    let mut joining: Option<Joining> = None;
     for dir in &args.shards {
         let path = dir.join("run.json");
         let run = read_run_json(&path).map_err(|e| InputError::in_file(&path, format!("{e:#}")))?;
-        shards.push((path, run));
+        let joining = match &mut joining {
+            Some(joining) => joining,
+            None => joining.insert(Joining::start(&path, &run)?),
+        };
+        joining.add(path, run, &mut store)?;
     }
-    let run = join(shards)?;
+    let run = joining
+        .ok_or_else(|| InputError::in_file(Path::new("merge"), "give the shards' output folders"))?
+        .finish(store)?;
     let report = args.format.report_options(language_of(&run));
     let mut destination = outputs::prepare(&args.out, args.history.as_deref(), run.sites.len())?;
     let delivered = outputs::deliver(&mut destination, run, report)?;
@@ -46,55 +56,93 @@ pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
     })
 }
 
-/// The shards' runs as one, in the targets file's order.
-///
-/// # Errors
-/// [`InputError`] naming the shard that does not belong, or the targets
-/// no shard holds.
-fn join(shards: Vec<(PathBuf, AuditRun)>) -> Result<AuditRun, InputError> {
-    let Some((first_path, first)) = shards.first() else {
-        return Err(InputError::in_file(
-            Path::new("merge"),
-            "give the shards' output folders",
-        ));
-    };
-    let all_targets = first
-        .shard
-        .as_ref()
-        .map(|s| s.all_targets.clone())
-        .ok_or_else(|| {
+/// The folder `out` will be made in (the current one for a bare name).
+fn beside(out: &Path) -> &Path {
+    match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// The shards' runs being joined into one, shard by shard, after checking
+/// that each belongs.
+struct Joining {
+    merged: AuditRun,
+    all_targets: Vec<String>,
+    count: u32,
+    first_path: PathBuf,
+    versions: BTreeMap<String, (String, String, PathBuf)>,
+    seen_shards: HashMap<u32, PathBuf>,
+    owner: HashMap<String, PathBuf>,
+}
+
+impl Joining {
+    /// A join whose whole run is the one `first` (read from `first_path`)
+    /// is a shard of.
+    fn start(first_path: &Path, first: &AuditRun) -> Result<Self, InputError> {
+        let shard = first.shard.as_ref().ok_or_else(|| {
             InputError::in_file(
                 first_path,
                 "is not a shard's run (audit it with --shard K/N)",
             )
         })?;
-    let mut versions: BTreeMap<String, (String, String, PathBuf)> = BTreeMap::new();
-    let mut seen_shards: HashMap<u32, PathBuf> = HashMap::new();
-    let mut owner: HashMap<String, PathBuf> = HashMap::new();
-    let mut merged = AuditRun {
-        started_at: first.started_at.clone(),
-        interrupted: false,
-        as_of: first.as_of,
-        sites: Sites::default(),
-        duration: std::time::Duration::ZERO,
-        shard: None,
-    };
-    let count = first.shard.as_ref().map_or(0, |s| s.shard.count);
-    let (as_of, first_path) = (first.as_of, first_path.clone());
-    for (path, run) in shards {
-        let first = (as_of, first_path.as_path());
-        check_belongs(&path, &run, first, &all_targets, count, &mut seen_shards)?;
-        check_sites(&path, &run, &mut versions, &mut owner)?;
-        merged.started_at = merged.started_at.min(run.started_at.clone());
+        Ok(Self {
+            merged: AuditRun {
+                started_at: first.started_at.clone(),
+                interrupted: false,
+                as_of: first.as_of,
+                sites: Sites::default(),
+                duration: std::time::Duration::ZERO,
+                shard: None,
+            },
+            all_targets: shard.all_targets.clone(),
+            count: shard.shard.count,
+            first_path: first_path.to_path_buf(),
+            versions: BTreeMap::new(),
+            seen_shards: HashMap::new(),
+            owner: HashMap::new(),
+        })
+    }
+
+    /// Checks the shard at `path` and moves its sites into `store`.
+    ///
+    /// # Errors
+    /// [`InputError`] naming the shard when it does not belong.
+    fn add(
+        &mut self,
+        path: PathBuf,
+        run: AuditRun,
+        store: &mut SiteStore,
+    ) -> Result<(), InputError> {
+        let first = (self.merged.as_of, self.first_path.as_path());
+        let (targets, count) = (&self.all_targets, self.count);
+        check_belongs(&path, &run, first, targets, count, &mut self.seen_shards)?;
+        check_sites(&path, &run, &mut self.versions, &mut self.owner)?;
+        let merged = &mut self.merged;
+        merged.started_at = merged.started_at.clone().min(run.started_at);
         merged.duration = merged.duration.max(run.duration);
         merged.interrupted |= run.interrupted;
-        merged.sites.append(run.sites);
+        for site in run.sites.into_results() {
+            store.push(site.map_err(|e| InputError::in_file(&path, e.to_string()))?);
+        }
+        Ok(())
     }
-    no_target_left_out(&all_targets, &owner, &seen_shards, count)?;
-    merged.sites = merged
-        .sites
-        .arranged(all_targets.iter().map(String::as_str));
-    Ok(merged)
+
+    /// The shards' runs as one, in the targets file's order.
+    ///
+    /// # Errors
+    /// [`InputError`] naming the targets no shard holds.
+    fn finish(mut self, store: SiteStore) -> Result<AuditRun, InputError> {
+        no_target_left_out(
+            &self.all_targets,
+            &self.owner,
+            &self.seen_shards,
+            self.count,
+        )?;
+        let sites = store.finish(|_| unreachable!("every slot is filled as it is made"));
+        self.merged.sites = sites.arranged(self.all_targets.iter().map(String::as_str));
+        Ok(self.merged)
+    }
 }
 
 /// Each site of the shard at `path`: judged by the same version and rule

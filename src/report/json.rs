@@ -191,8 +191,10 @@ struct SiteIn {
 /// When the file cannot be read or is not a portal-audit `run.json` of
 /// this version.
 pub fn read_run_json(path: &Path) -> anyhow::Result<AuditRun> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let run: RunIn = serde_json::from_slice(&bytes)
+    // Read as it is parsed: a shard's run.json weighs tens of megabytes.
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let run: RunIn = serde_json::from_reader(std::io::BufReader::new(file))
         .with_context(|| format!("{} is not a run.json of this portal-audit", path.display()))?;
     anyhow::ensure!(
         run.tool == "portal-audit",

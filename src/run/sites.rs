@@ -123,6 +123,14 @@ impl Sites {
         Sites { entries }
     }
 
+    /// The sites, each moved out or read back in turn.
+    pub fn into_results(self) -> impl Iterator<Item = io::Result<SiteResult>> {
+        self.entries.into_iter().map(|entry| match entry {
+            Entry::Held(site) => Ok(*site),
+            Entry::Spilled(spilled) => spilled.read(),
+        })
+    }
+
     /// Every site read back into memory (for tests and small runs).
     ///
     /// # Errors

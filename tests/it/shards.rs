@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use portal_audit::fixture_server::{ServedSite, embedded_sites};
 
 use crate::golden::redact;
-use crate::support::{run_binary, serve_all, write_targets};
+use crate::support::{run_binary, run_binary_with, serve_all, write_targets};
 
 async fn serve_fixtures(dir: &Path) -> Vec<ServedSite> {
     let served = serve_all(embedded_sites()).await;
@@ -103,7 +103,9 @@ async fn three_shards_merged_give_the_outputs_of_one_run() {
         "s1",
         "s3",
     ];
-    ok(&run_binary(merge, dir.path()).await);
+    // Every merged site through the spill file, as in a national merge.
+    let spill_all = [("PORTAL_AUDIT_TEST_HOLD_BYTES", "0")];
+    ok(&run_binary_with(merge, dir.path(), &spill_all).await);
     let (single, merged) = (
         outputs_of(&dir.path().join("single")),
         outputs_of(&dir.path().join("merged")),
