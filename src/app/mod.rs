@@ -485,36 +485,50 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
         "{:<28} {:<22} {:>8} {:<13} {:>6}  {}",
         columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]
     );
-    for site in run.sites.iter() {
-        // A site that cannot be read back was already reported by the
-        // outputs that needed it.
-        let Ok(site) = site else { continue };
-        let score = site
-            .score
-            .score
-            .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
-        let failure = site.status.failure();
-        let status = match lang {
-            Lang::Vi => crate::report::words::outcome_word(failure, lang),
-            Lang::En => site.status.code(),
+    // A site that cannot be read back was already reported by the outputs
+    // that needed it.
+    for site in run.sites.iter().take(SUMMARY_ROWS).flatten() {
+        text.push_str(&summary_row(&site, lang));
+    }
+    let more = run.sites.len().saturating_sub(SUMMARY_ROWS);
+    if more > 0 {
+        let _ = match lang {
+            Lang::Vi => writeln!(text, "… và {more} cổng khác: xem đủ trong scorecard.csv"),
+            Lang::En => writeln!(text, "… and {more} more sites: scorecard.csv has them all"),
         };
-        // Pages fetched, and why the crawl stopped (#16).
-        let stopped = match failure {
-            None => crate::report::words::stop_word(site.crawl.stopped, lang),
-            Some(_) => "-",
-        };
-        let _ = writeln!(
-            text,
-            "{:<28} {:<22} {:>8} {:<13} {:>6}  {}",
-            crate::fold::clip(&site.target.id, 28),
-            crate::fold::clip(status, 22),
-            site.crawl.pages_fetched,
-            stopped,
-            score,
-            site.score.needs_action.join(" ")
-        );
     }
     text
+}
+
+/// Sites listed in the terminal summary: a province's run whole; a
+/// national run's thousands are in the scorecard, not in a cron mail.
+const SUMMARY_ROWS: usize = 100;
+
+/// One site's line in the terminal summary.
+fn summary_row(site: &crate::run::SiteResult, lang: Lang) -> String {
+    let score = site
+        .score
+        .score
+        .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+    let failure = site.status.failure();
+    let status = match lang {
+        Lang::Vi => crate::report::words::outcome_word(failure, lang),
+        Lang::En => site.status.code(),
+    };
+    // Pages fetched, and why the crawl stopped (#16).
+    let stopped = match failure {
+        None => crate::report::words::stop_word(site.crawl.stopped, lang),
+        Some(_) => "-",
+    };
+    format!(
+        "{:<28} {:<22} {:>8} {:<13} {:>6}  {}\n",
+        crate::fold::clip(&site.target.id, 28),
+        crate::fold::clip(status, 22),
+        site.crawl.pages_fetched,
+        stopped,
+        score,
+        site.score.needs_action.join(" ")
+    )
 }
 
 /// Prints what an audit has to say on stdout, if anyone is reading: a

@@ -437,3 +437,32 @@ async fn closed_stdout_ends_read_only_commands_quietly() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// A national run's thousands of sites are in the scorecard, not on the
+/// terminal: the summary lists 100 and says how many more there are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_summary_lists_a_hundred_sites_and_points_to_the_scorecard() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9: every site fails at once, on loopback.
+    let mut targets = String::from("id,name,kind,url\n");
+    for i in 0..103 {
+        targets.push_str(&format!("s{i},Sở {i},so,http://127.0.0.1:9/\n"));
+    }
+    write(&dir.path().join("targets.csv"), &targets);
+    let args = ["audit", "--targets", "targets.csv", "--out", "out"];
+    let output = run_binary(args, dir.path()).await;
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows = stdout.lines().filter(|l| l.starts_with('s')).count();
+    assert_eq!(rows, 100, "{stdout}");
+    assert!(
+        stdout.contains("s99 ") && !stdout.contains("s100 "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("… và 3 cổng khác: xem đủ trong scorecard.csv"),
+        "{stdout}"
+    );
+    let scorecard = read_csv(&dir.path().join("out/scorecard.csv"));
+    assert_eq!(scorecard.len(), 103);
+}
