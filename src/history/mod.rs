@@ -504,6 +504,23 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_run_reads_back_and_a_damaged_one_says_so() {
+        let bytes = snapshot().encode().unwrap();
+        let back = Snapshot::decode(&bytes).unwrap();
+        assert_eq!(back.run.started_at, "2026-12-06T03:00:00Z");
+        let cut = Snapshot::decode(&bytes[..bytes.len() / 2]).unwrap_err();
+        assert!(format!("{cut:#}").contains("damaged"), "{cut:#}");
+        let not_json = {
+            use std::io::Write as _;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(b"{\"run\": 1}").unwrap();
+            gz.finish().unwrap()
+        };
+        let wrong = Snapshot::decode(&not_json).unwrap_err();
+        assert!(format!("{wrong:#}").contains("cannot be read"), "{wrong:#}");
+    }
+
+    #[test]
     fn a_run_counts_once_its_folder_holds_it_even_if_killed_before_saying_so() {
         let dir = tempfile::tempdir().unwrap();
         let (path, out) = (dir.path().join("h.sqlite"), dir.path().join("out"));

@@ -3,7 +3,7 @@
 //! kill, or for a leader who lost the folder.
 
 use std::fs::File;
-use std::io::{BufWriter, Read as _, Seek as _, Write};
+use std::io::{BufWriter, Seek as _, Write};
 use std::path::Path;
 
 use anyhow::Context;
@@ -69,11 +69,17 @@ impl Snapshot {
     /// # Errors
     /// When the bytes are not a snapshot.
     pub fn decode(bytes: &[u8]) -> anyhow::Result<Self> {
-        let mut json = Vec::new();
-        GzDecoder::new(bytes)
-            .read_to_end(&mut json)
-            .context("the saved run is damaged")?;
-        serde_json::from_slice(&json).context("the saved run cannot be read")
+        // Parsed as it is unzipped: the JSON of 10,000 sites weighs
+        // hundreds of megabytes, which need not be held.
+        let json = std::io::BufReader::new(GzDecoder::new(bytes));
+        serde_json::from_reader(json).map_err(|e| {
+            let what = if e.is_io() {
+                "the saved run is damaged"
+            } else {
+                "the saved run cannot be read"
+            };
+            anyhow::Error::new(e).context(what)
+        })
     }
 
     /// Writes the snapshot to a recovery file at `path` (when the history
