@@ -16,8 +16,7 @@ use crate::run::{AuditRun, SiteStore, Sites};
 pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
     // One shard in memory at a time: its sites go to the store (spilled
     // past its budget beside --out) before the next is read.
-    let mut store =
-        SiteStore::spilling(0, beside(&args.out)).unwrap_or_else(|_| SiteStore::in_memory(0));
+    let mut store = SiteStore::beside(0, &args.out);
     let mut joining: Option<Joining> = None;
     for dir in &args.shards {
         let path = dir.join("run.json");
@@ -54,14 +53,6 @@ pub(super) fn merge_command(args: &MergeArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
-}
-
-/// The folder `out` will be made in (the current one for a bare name).
-fn beside(out: &Path) -> &Path {
-    match out.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
 }
 
 /// The shards' runs being joined into one, shard by shard, after checking

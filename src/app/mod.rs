@@ -140,7 +140,9 @@ async fn run_and_report(
     options: &RunOptions,
     report_options: ReportOptions,
 ) -> anyhow::Result<Exit> {
-    let store = outputs::site_store(&destination.folder, assignments.len());
+    // Finished sites are spilled beside the output folder, on the disk
+    // checked for room.
+    let store = SiteStore::beside(assignments.len(), destination.folder.path());
     let run = execute(
         assignments,
         store,

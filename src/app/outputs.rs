@@ -14,7 +14,7 @@ use crate::history::{History, Outputs, Snapshot};
 use crate::report::{
     OutputFolder, ReportInput, ReportOptions, WrittenReports, check_out, write_reports,
 };
-use crate::run::{AuditRun, RunChanges, SiteStore};
+use crate::run::{AuditRun, RunChanges};
 
 /// About how much one site adds to the outputs (report, run.json, CSVs,
 /// workbook, fix list), with room to spare; checked against free space.
@@ -69,23 +69,6 @@ pub(super) fn prepare(
     let folder = OutputFolder::claim(out, expected)?;
     let history = History::open(&history_path)?;
     Ok(Destination { folder, history })
-}
-
-/// Where the run keeps its sites as they finish: spilled to a temporary
-/// file beside the output folder (on the disk already checked for room),
-/// else, if none can be made there, in memory.
-pub(super) fn site_store(folder: &OutputFolder, sites: usize) -> SiteStore {
-    let beside = match folder.path().parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    SiteStore::spilling(sites, beside).unwrap_or_else(|e| {
-        tracing::warn!(
-            "finished sites are kept in memory: no temporary file in {}: {e}",
-            beside.display()
-        );
-        SiteStore::in_memory(sites)
-    })
 }
 
 /// Records `run` in the history, then writes its outputs as one set.

@@ -118,11 +118,7 @@ impl Journal {
         }
         // Held up to a budget, the rest spilled beside the journal: a
         // national run resumed near its end must not hold every site.
-        let beside = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let mut sites = SiteStore::spilling(0, beside).unwrap_or_else(|_| SiteStore::in_memory(0));
+        let mut sites = SiteStore::beside(0, path);
         for line in lines {
             // A line cut short by the kill is the site that was not done.
             match line

@@ -90,12 +90,6 @@ impl Sites {
         }
     }
 
-    /// Where the site of target `id` is, if it is in the run.
-    #[must_use]
-    pub fn position(&self, id: &str) -> Option<usize> {
-        (0..self.entries.len()).find(|&i| self.id(i) == id)
-    }
-
     /// A reader that finds sites by id, cheaply when they are asked for in
     /// run order (as a run's changes are).
     #[must_use]
@@ -260,6 +254,24 @@ impl SiteStore {
             slots: std::iter::repeat_with(|| None).take(count).collect(),
             spill: None,
         }
+    }
+
+    /// [`SiteStore::spilling`] into the folder `path` is in (or will be
+    /// made in: an output folder, a journal), on the disk the run writes
+    /// to; if no file can be made there, a store held in memory.
+    #[must_use]
+    pub fn beside(count: usize, path: &Path) -> Self {
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Self::spilling(count, dir).unwrap_or_else(|e| {
+            tracing::warn!(
+                "finished sites are kept in memory: no temporary file in {}: {e}",
+                dir.display()
+            );
+            Self::in_memory(count)
+        })
     }
 
     /// A store for `count` sites that holds them up to a fixed budget and
