@@ -49,6 +49,9 @@ struct Options {
     serve: bool,
     exhaustive: bool,
     compare: bool,
+    /// `--render-always`: every page rendered in Chromium (up to
+    /// `--max-renders` = the page count), to price a rendered page.
+    render_always: bool,
 }
 
 fn options() -> Options {
@@ -61,6 +64,7 @@ fn options() -> Options {
         serve: false,
         exhaustive: false,
         compare: false,
+        render_always: false,
     };
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
@@ -86,6 +90,10 @@ fn options() -> Options {
             }
             "--compare" => {
                 o.compare = true;
+                i -= 1;
+            }
+            "--render-always" => {
+                o.render_always = true;
                 i -= 1;
             }
             _ => {
@@ -498,6 +506,7 @@ fn stage_costs(pages: usize) {
             outcome: portal_audit::page::PageOutcome::Html {
                 status: 200,
                 body: b.clone(),
+                rendered: false,
             },
         })
         .collect();
@@ -583,6 +592,15 @@ async fn bench(o: Options) {
         min_interval: Duration::ZERO,
         follow_start_redirects: false,
         exhaustive: o.exhaustive,
+        render: if o.render_always {
+            portal_audit::crawl::RenderConfig {
+                mode: portal_audit::crawl::RenderMode::Always,
+                max_renders: o.pages,
+                ..Default::default()
+            }
+        } else {
+            portal_audit::crawl::RenderConfig::default()
+        },
     };
     if o.compare {
         compare(&o, &assignments, &config).await;
@@ -595,6 +613,9 @@ async fn bench(o: Options) {
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
     let mut last = None;
+    // Only when rendering: reading /proc 20 times a second costs this
+    // process CPU time the page figures would count.
+    let tree = o.render_always.then(|| TreeSampler::start(child.id()));
     for _ in 0..o.runs {
         let cpu_before = cpu_seconds();
         let started = Instant::now();
@@ -613,6 +634,7 @@ async fn bench(o: Options) {
         last = Some(run);
     }
     let run = last.expect("at least one run");
+    let tree = tree.map(TreeSampler::stop);
     let _ = child.kill();
     let _ = child.wait();
     // Peak RSS of the audit alone: read before the baselines below load pages.
@@ -652,6 +674,23 @@ async fn bench(o: Options) {
         cpu_per_page / parse_per_page
     );
     println!("  peak RSS             {peak_rss:.0} MB   (target <= 150 MB at 10,000 pages)");
+    let render = run.sites.render_totals().unwrap();
+    if let Some((tree_peak_mb, browser_cpu)) = tree {
+        println!(
+            "  rendered pages       {} of {pages} per run, {:.2} s rendering in the last run ({:.0} ms a page)",
+            render.rendered,
+            render.millis as f64 / 1000.0,
+            render.millis as f64 / render.rendered.max(1) as f64
+        );
+        println!(
+            "  browser CPU          {:.3} s over all runs ({:.1} ms a rendered page; Chromium's processes, not counted above)",
+            browser_cpu,
+            browser_cpu * 1000.0 / (render.rendered.max(1) * o.runs) as f64
+        );
+        println!(
+            "  peak tree memory     {tree_peak_mb:.0} MB (PSS of this process and its children, Chromium included, the server excluded)"
+        );
+    }
     stage_costs(o.pages);
     if o.latency_ms > 0 {
         let bound = o.pages as f64 * o.latency_ms as f64 / 1000.0 / o.per_host as f64;
@@ -670,6 +709,101 @@ async fn bench(o: Options) {
     if !failed.is_empty() {
         println!("  WARNING: {} sites failed: {failed:?}", failed.len());
     }
+}
+
+/// Samples, every 50 ms until stopped, the memory of this process and its
+/// descendants (Chromium's processes included) but for the page server,
+/// as the sum of their proportional set sizes, and the CPU time of the
+/// descendants: the cost of rendering that this process's own CPU time does
+/// not show.
+struct TreeSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(f64, f64)>,
+}
+
+impl TreeSampler {
+    fn start(server: u32) -> Self {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let (mut peak, mut cpu) = (0u64, std::collections::HashMap::new());
+            while !flag.load(Ordering::Relaxed) {
+                let (memory, ticks) = tree_sample(std::process::id(), server);
+                peak = peak.max(memory);
+                for (pid, t) in ticks {
+                    let seen: &mut u64 = cpu.entry(pid).or_default();
+                    *seen = (*seen).max(t);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let ticks: u64 = cpu.values().sum();
+            (peak as f64 / 1_048_576.0, ticks as f64 / 100.0)
+        });
+        Self { stop, thread }
+    }
+
+    /// Peak memory in MB, and the descendants' CPU seconds.
+    fn stop(self) -> (f64, f64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+/// PSS of `root` and its descendants but `server`'s tree, in bytes; and
+/// each descendant's CPU ticks (user + system) so far.
+fn tree_sample(root: u32, server: u32) -> (u64, Vec<(u32, u64)>) {
+    let mut parent = std::collections::HashMap::new();
+    let mut ticks = std::collections::HashMap::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        parent.insert(pid, num(1) as u32);
+        ticks.insert(pid, num(11) + num(12));
+    }
+    let in_tree = |mut pid: u32| {
+        for _ in 0..64 {
+            if pid == server {
+                return false;
+            }
+            if pid == root {
+                return true;
+            }
+            match parent.get(&pid) {
+                Some(&p) if p != 0 && p != pid => pid = p,
+                _ => return false,
+            }
+        }
+        false
+    };
+    let members: Vec<u32> = parent.keys().copied().filter(|p| in_tree(*p)).collect();
+    let memory = members
+        .iter()
+        .filter_map(|pid| {
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            let line = rollup.lines().find(|l| l.starts_with("Pss:"))?;
+            Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+        })
+        .sum();
+    let children = members
+        .iter()
+        .filter(|p| **p != root)
+        .map(|p| (*p, ticks[p]))
+        .collect();
+    (memory, children)
 }
 
 /// One audit of `assignments` with `config`: the run and its wall time.

@@ -2,6 +2,7 @@
 //! every site, concurrently, and returns the run. It writes nothing; reports
 //! do that.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::checklist::Checklist;
-use crate::crawl::{CrawlConfig, Crawler, SiteCrawl};
+use crate::crawl::{CrawlConfig, Crawler, RenderMode, SiteCrawl};
 use crate::evaluate::{
     PageContext, PageObservation, SiteAudit, observe_page, rank_links, unknown_findings,
 };
@@ -123,6 +124,7 @@ pub async fn run_audit_with(
         duration: started.elapsed(),
         interrupted: cancel.is_cancelled(),
         shard: None,
+        render: crawler.render_summary().await,
     })
 }
 
@@ -157,6 +159,7 @@ async fn audit_site(
         target,
     };
     let mut site = SiteState {
+        render: crawl.render_mode(),
         checklist: Arc::clone(&checklist),
         scope: Arc::new(crawl.scope().clone()),
         as_of,
@@ -173,9 +176,7 @@ async fn audit_site(
         progress.page_fetched();
         let depth = page.depth;
         let settled = audit.settled(&checklist, depth);
-        // The first page examined is the home page: its runs become the chrome.
-        let want_runs = site.chrome.is_none();
-        let Some(examined) = site.examine(page, settled, want_runs).await else {
+        let Some(examined) = site.examine_as_seen(page, settled, &mut crawl).await else {
             tracing::warn!(site = %result.target.id, "a page could not be examined");
             continue;
         };
@@ -202,6 +203,9 @@ async fn audit_site(
     result.score = score(&result.findings);
     result.final_url = Some(facts.final_url);
     result.notes = crawl_notes(&result.crawl);
+    result
+        .notes
+        .extend(render_notes(&result.crawl, crawl.blocked_hosts()));
     result.duration = started.elapsed();
     result
 }
@@ -248,6 +252,31 @@ fn crawl_notes(stats: &CrawlStats) -> Vec<Note> {
     notes
 }
 
+/// What rendering in a browser did, or could not do, for the site.
+fn render_notes(stats: &CrawlStats, blocked: &BTreeMap<String, usize>) -> Vec<Note> {
+    let render = stats.render;
+    let mut notes = Vec::new();
+    if render.rendered > 0 {
+        notes.push(Note::Rendered {
+            pages: render.rendered,
+            blocked: render.requests_blocked,
+            hosts: blocked.keys().take(MAX_HOSTS_NAMED).cloned().collect(),
+        });
+    }
+    if let Some(why) = render.why_not
+        && render.not_rendered > 0
+    {
+        notes.push(Note::NotRendered {
+            pages: render.not_rendered,
+            why,
+        });
+    }
+    notes
+}
+
+/// Hosts a note names at most when it says which were blocked.
+const MAX_HOSTS_NAMED: usize = 3;
+
 /// The row of a site that could not be audited: every applicable item unknown.
 fn failed_result(
     assignment: Assignment,
@@ -286,6 +315,8 @@ fn failed_result(
 /// What a site's pages are judged against, shared with the blocking threads
 /// that parse them.
 struct SiteState {
+    /// When pages are worth rendering.
+    render: RenderMode,
     checklist: Arc<Checklist>,
     scope: Arc<Scope>,
     as_of: Date,
@@ -309,6 +340,9 @@ struct Examined {
     observation: PageObservation,
     links: Vec<Lead>,
     runs: RunSet,
+    /// The page, given back when it is worth rendering: its HTML shows the
+    /// signs of being built by JavaScript (or `--render always`).
+    to_render: Option<Page>,
 }
 
 impl SiteState {
@@ -333,6 +367,27 @@ impl SiteState {
         }
     }
 
+    /// Examines `page` as a visitor sees it: a page built by JavaScript is
+    /// rendered in the browser (when the run allows) and judged from the
+    /// DOM it built; else from its HTML. The first page examined is the
+    /// home page: its runs become the chrome.
+    async fn examine_as_seen(
+        &self,
+        page: Page,
+        settled: Vec<bool>,
+        crawl: &mut SiteCrawl,
+    ) -> Option<Examined> {
+        let want_runs = self.chrome.is_none();
+        let mut examined = self.examine(page, settled.clone(), want_runs).await?;
+        if let Some(page) = examined.to_render.take()
+            && let Some(rendered) = crawl.render(&page).await
+            && let Some(again) = self.examine(rendered, settled, want_runs).await
+        {
+            examined = again;
+        }
+        Some(examined)
+    }
+
     /// Parses and judges `page` on a blocking thread; the DOM never leaves
     /// that thread. With `want_runs`, also returns what the page shares
     /// (only what the chrome lacks, once there is one). `None` if the
@@ -343,6 +398,7 @@ impl SiteState {
         let (chrome, not_found, as_of) = (self.chrome.clone(), self.not_found.clone(), self.as_of);
         let main_language = self.main_language.clone();
         let open = self.open.clone();
+        let render = self.render;
         self.parsing
             .run(move || {
                 let facts = match &page.outcome {
@@ -377,10 +433,16 @@ impl SiteState {
                         .collect(),
                     (None, _) => Vec::new(),
                 };
+                let worth_rendering = match (&page.outcome, &facts) {
+                    (PageOutcome::Html { rendered: true, .. }, _) | (_, None) => false,
+                    (_, Some(_)) if render == RenderMode::Always => true,
+                    (_, Some(facts)) => facts.render_sign.is_some(),
+                };
                 Examined {
                     observation,
                     links,
                     runs,
+                    to_render: worth_rendering.then_some(page),
                 }
             })
             .await

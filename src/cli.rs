@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
 
 use crate::crawl::{
-    DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, DEFAULT_PER_HOST, DEFAULT_RETRIES,
-    DEFAULT_SITE_BUDGET_SECS, DEFAULT_TIMEOUT_SECS,
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, DEFAULT_MAX_RENDERS,
+    DEFAULT_PER_HOST, DEFAULT_RENDER_MEMORY_MIB, DEFAULT_RENDER_TIMEOUT_SECS, DEFAULT_RETRIES,
+    DEFAULT_SITE_BUDGET_SECS, DEFAULT_TIMEOUT_SECS, RenderConfig, RenderMode,
 };
 use crate::report::Lang;
 
@@ -203,9 +204,62 @@ pub struct RunOptions {
     /// How the files leaders read are written.
     #[command(flatten)]
     pub format: FormatArgs,
+    /// Pages built by JavaScript.
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// No progress bars and no summary on stdout.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Rendering pages in headless Chromium.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Pages built by JavaScript")]
+pub struct RenderArgs {
+    /// Render pages in headless Chromium: `auto` renders those whose HTML
+    /// shows the signs of being built by JavaScript (an empty shell with
+    /// scripts, a <noscript> asking for JavaScript, a menu or footer with no
+    /// links); `always` every HTML page; `never` none. Without Chromium the
+    /// run goes on unrendered and says so per site.
+    #[arg(long, value_enum, default_value_t = RenderMode::Auto, value_name = "WHEN")]
+    pub render: RenderMode,
+    /// The Chromium (or Chrome) to run [default: `chromium`,
+    /// `chromium-browser`, `google-chrome`… found on PATH]. Nothing is
+    /// downloaded.
+    #[arg(long, env = "PORTAL_AUDIT_CHROMIUM", value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+    /// A host other than the site's that rendered pages may load from (a
+    /// CDN the menu's script comes from): `cdn.example.vn` or with
+    /// `:PORT`. Repeatable. Every other host is blocked and counted.
+    #[arg(long, value_name = "HOST")]
+    pub render_allow_host: Vec<String>,
+    /// Seconds allowed for rendering one page; past it the page is judged
+    /// from its HTML.
+    #[arg(long, default_value_t = DEFAULT_RENDER_TIMEOUT_SECS, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub render_timeout: u64,
+    /// Most pages rendered per site (0 to 10,000).
+    #[arg(long, default_value_t = DEFAULT_MAX_RENDERS, value_name = "N", value_parser = count(0, 10_000))]
+    pub max_renders: usize,
+    /// Memory of the browser's processes (MiB) past which it is restarted
+    /// between pages.
+    #[arg(long, default_value_t = DEFAULT_RENDER_MEMORY_MIB, value_name = "MIB", value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
+    pub render_memory_mb: u64,
+}
+
+impl RenderArgs {
+    /// The crawler's rendering settings.
+    #[must_use]
+    pub fn config(&self) -> RenderConfig {
+        RenderConfig {
+            mode: self.render,
+            chromium: self.chromium.clone(),
+            allow_hosts: self.render_allow_host.clone(),
+            timeout: std::time::Duration::from_secs(self.render_timeout),
+            max_renders: self.max_renders,
+            memory_cap_bytes: self.render_memory_mb * 1024 * 1024,
+            ..RenderConfig::default()
+        }
+    }
 }
 
 /// `portal-audit audit`.

@@ -38,6 +38,9 @@ pub struct FixtureSite {
     pub down: bool,
     /// The checklist the site is judged by, when not the default.
     pub checklist: Option<String>,
+    /// A second loopback address the same files are served on, at the same
+    /// port (a third-party host its scripts load from).
+    pub second_host: Option<std::net::Ipv4Addr>,
     /// Expected status per item (from `expected.csv`), judged on [`FIXTURE_AS_OF`].
     pub expected: Vec<(String, Status)>,
     /// A file served with 200 for every path that has none (a site that
@@ -59,6 +62,8 @@ struct SiteToml {
     down: bool,
     #[serde(default)]
     checklist: Option<String>,
+    #[serde(default)]
+    second_host: Option<std::net::Ipv4Addr>,
     #[serde(default)]
     fallback: Option<String>,
     #[serde(default, rename = "route")]
@@ -91,6 +96,7 @@ impl FixtureSite {
             kind,
             down: false,
             checklist: None,
+            second_host: None,
             expected: Vec::new(),
             fallback: None,
             routes: Vec::new(),
@@ -163,6 +169,7 @@ pub fn embedded_sites() -> Vec<FixtureSite> {
                 kind,
                 down: spec.down,
                 checklist: spec.checklist,
+                second_host: spec.second_host,
                 expected,
                 fallback: spec.fallback,
                 routes: spec.routes,
@@ -215,7 +222,9 @@ pub struct ServedSite {
     /// Its start URL on loopback.
     pub url: Url,
     requests: Arc<Mutex<Vec<String>>>,
-    task: Option<JoinHandle<()>>,
+    /// Requests to the second host, when the site has one.
+    second_requests: Arc<Mutex<Vec<String>>>,
+    tasks: Vec<JoinHandle<()>>,
     /// A down site's port, bound but not listening: connections are
     /// refused, and no other server started meanwhile can take the port.
     _reserved: Option<tokio::net::TcpSocket>,
@@ -243,11 +252,20 @@ impl ServedSite {
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("request log").clone()
     }
+
+    /// Paths requested from the site's second host, in order.
+    ///
+    /// # Panics
+    /// If a request handler panicked while holding the log.
+    #[must_use]
+    pub fn second_host_requests(&self) -> Vec<String> {
+        self.second_requests.lock().expect("request log").clone()
+    }
 }
 
 impl Drop for ServedSite {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
+        for task in &self.tasks {
             task.abort();
         }
     }
@@ -269,38 +287,75 @@ pub async fn serve(site: FixtureSite) -> std::io::Result<ServedSite> {
             site,
             url,
             requests,
-            task: None,
+            second_requests: Arc::default(),
+            tasks: Vec::new(),
             _reserved: Some(socket),
         });
     }
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let (listener, second) = bind_listeners(site.second_host).await?;
     let addr: SocketAddr = listener.local_addr()?;
     let url = Url::parse(&format!("http://{addr}/")).expect("loopback url");
-    let (served, log) = (Arc::clone(&site), Arc::clone(&requests));
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let (site, log) = (Arc::clone(&served), Arc::clone(&log));
-            tokio::spawn(async move {
-                let service = service_fn(move |request: Request<Incoming>| {
-                    let response = respond(&site, &log, &request);
-                    async move { Ok::<_, Infallible>(response) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    let second_requests = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = vec![tokio::spawn(accept(
+        listener,
+        Arc::clone(&site),
+        Arc::clone(&requests),
+    ))];
+    if let Some(second) = second {
+        tasks.push(tokio::spawn(accept(
+            second,
+            Arc::clone(&site),
+            Arc::clone(&second_requests),
+        )));
+    }
     Ok(ServedSite {
         site,
         url,
         requests,
-        task: Some(task),
+        second_requests,
+        tasks,
         _reserved: None,
     })
+}
+
+/// A listener on 127.0.0.1 at a free port and, for a site with a second
+/// host, one on that address at the same port (tried on a few ports: the
+/// second address may have the first one's port taken).
+async fn bind_listeners(
+    second_host: Option<std::net::Ipv4Addr>,
+) -> std::io::Result<(TcpListener, Option<TcpListener>)> {
+    let Some(second_host) = second_host else {
+        return Ok((TcpListener::bind("127.0.0.1:0").await?, None));
+    };
+    let mut last_error = None;
+    for _ in 0..20 {
+        let first = TcpListener::bind("127.0.0.1:0").await?;
+        let port = first.local_addr()?.port();
+        match TcpListener::bind((second_host, port)).await {
+            Ok(second) => return Ok((first, Some(second))),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no port free on both hosts")))
+}
+
+/// Serves `site` on `listener` for ever, logging each request in `log`.
+async fn accept(listener: TcpListener, served: Arc<FixtureSite>, log: Arc<Mutex<Vec<String>>>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let (site, log) = (Arc::clone(&served), Arc::clone(&log));
+        tokio::spawn(async move {
+            let service = service_fn(move |request: Request<Incoming>| {
+                let response = respond(&site, &log, &request);
+                async move { Ok::<_, Infallible>(response) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 fn respond(
@@ -391,6 +446,8 @@ fn content_type_of(key: &str) -> &'static str {
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("gz") => "application/gzip",
         Some("css") => "text/css",
+        Some("js") => "application/javascript",
+        Some("json") => "application/json",
         _ => "text/html; charset=utf-8",
     }
 }

@@ -29,6 +29,9 @@ pub enum PageOutcome {
         status: u16,
         /// The decoded document.
         body: String,
+        /// `body` is the DOM a browser built by running the page's scripts,
+        /// not the HTML the server sent.
+        rendered: bool,
     },
     /// A 2xx answer that is not HTML (PDF, image, spreadsheet…): a document
     /// exists at this URL, but there is nothing to parse.

@@ -85,6 +85,7 @@ impl Joining {
                 sites: Sites::default(),
                 duration: std::time::Duration::ZERO,
                 shard: None,
+                render: first.render.clone(),
             },
             all_targets: shard.all_targets.clone(),
             count: shard.shard.count,

@@ -335,6 +335,7 @@ fn crawl_config(options: &RunOptions) -> CrawlConfig {
         min_interval: Duration::from_millis(options.delay_ms),
         follow_start_redirects: options.follow_start_redirects,
         exhaustive: options.exhaustive,
+        render: options.render.config(),
     }
 }
 
@@ -499,7 +500,68 @@ fn summary(run: &AuditRun, lang: Lang) -> String {
             Lang::En => writeln!(text, "… and {more} more sites: scorecard.csv has them all"),
         };
     }
+    if let Ok(totals) = run.sites.render_totals() {
+        text.push_str(&render_line(&run.render, &totals, lang));
+    }
     text
+}
+
+/// What rendering pages in a browser cost, or why it did not happen.
+fn render_line(
+    summary: &crate::crawl::RenderSummary,
+    totals: &crate::site::RenderStats,
+    lang: Lang,
+) -> String {
+    use crate::crawl::RenderMode;
+    use crate::site::NotRendered;
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = totals.millis as f64 / 1000.0;
+    let (rendered, blocked, left) = (
+        totals.rendered,
+        totals.requests_blocked,
+        totals.not_rendered,
+    );
+    let why = match (summary.mode, summary.unavailable) {
+        (RenderMode::Never, _) => Some(NotRendered::Off),
+        (_, unavailable) => unavailable,
+    };
+    let mut line = match lang {
+        Lang::Vi => format!(
+            "Trình duyệt (trang dựng bằng JavaScript): {rendered} trang đã mở, {seconds:.1} giây, chặn {blocked} yêu cầu"
+        ),
+        Lang::En => format!(
+            "Browser (pages built by JavaScript): {rendered} pages rendered in {seconds:.1}s, {blocked} requests blocked"
+        ),
+    };
+    if left > 0 {
+        let _ = match (lang, why) {
+            (Lang::Vi, Some(why)) => write!(
+                line,
+                "; {left} trang cần trình duyệt chỉ được đánh giá theo HTML: {}",
+                crate::report::words::not_rendered_vi(why)
+            ),
+            (Lang::Vi, None) => write!(
+                line,
+                "; {left} trang cần trình duyệt chỉ được đánh giá theo HTML (xem ghi chú từng cổng)"
+            ),
+            (Lang::En, Some(why)) => write!(
+                line,
+                "; {left} pages that needed it judged from their HTML: {}",
+                why.reason()
+            ),
+            (Lang::En, None) => write!(
+                line,
+                "; {left} pages that needed it judged from their HTML (see each site's notes)"
+            ),
+        };
+    } else if why == Some(NotRendered::Off) {
+        line.push_str(match lang {
+            Lang::Vi => " (chế độ trình duyệt đang tắt: --render never)",
+            Lang::En => " (rendering is off: --render never)",
+        });
+    }
+    line.push('\n');
+    line
 }
 
 /// Sites listed in the terminal summary: a province's run whole; a

@@ -50,12 +50,15 @@ pub(super) fn run_key(
         target_count: assignments.len(),
         shard: shard.map(|s| s.shard.to_string()),
         limits: format!(
-            "max-pages {} max-depth {} site-budget {} follow-start-redirects {} exhaustive {}",
+            "max-pages {} max-depth {} site-budget {} follow-start-redirects {} exhaustive {} render {} allow {:?} max-renders {}",
             options.max_pages,
             options.max_depth,
             options.site_budget,
             options.follow_start_redirects,
-            options.exhaustive
+            options.exhaustive,
+            options.render.render.as_str(),
+            options.render.render_allow_host,
+            options.render.max_renders,
         ),
     }
 }

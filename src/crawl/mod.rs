@@ -11,6 +11,7 @@ mod frontier;
 mod fuzz_tests;
 mod politeness;
 mod probes;
+mod render;
 mod robots;
 mod site_crawl;
 mod sitemap;
@@ -25,6 +26,10 @@ use url::Url;
 
 pub use decode::decode_html;
 pub use fetch::{Body, Expect, FetchConfig, Fetched, Fetcher};
+pub use render::{
+    DEFAULT_MAX_RENDERS, DEFAULT_RENDER_MEMORY_MIB, DEFAULT_RENDER_TIMEOUT_SECS, RenderConfig,
+    RenderMode, RenderSummary, Renderer,
+};
 pub use robots::{ROBOTS_AGENT, RobotsRules};
 pub use site_crawl::SiteCrawl;
 pub use sitemap::{SitemapEntries, parse_sitemap};
@@ -87,6 +92,8 @@ pub struct CrawlConfig {
     /// stopping once every item is settled: the reference the
     /// structure-first crawl is measured against.
     pub exhaustive: bool,
+    /// When and how pages are rendered in a browser.
+    pub render: RenderConfig,
 }
 
 /// Opens sites for crawling; shares one HTTP client and connection budget.
@@ -98,6 +105,7 @@ pub struct Crawler {
     strict: Option<Fetcher>,
     config: Arc<CrawlConfig>,
     cancel: CancellationToken,
+    renderer: Arc<Renderer>,
 }
 
 impl Crawler {
@@ -120,9 +128,15 @@ impl Crawler {
         Ok(Self {
             fetcher,
             strict,
+            renderer: Arc::new(Renderer::new(config.render.clone())),
             config: Arc::new(config),
             cancel,
         })
+    }
+
+    /// What the run's rendering came to, once its sites are done.
+    pub async fn render_summary(&self) -> RenderSummary {
+        self.renderer.summary().await
     }
 
     /// Opens a site: reads robots.txt, fetches the start page (following its
@@ -186,6 +200,7 @@ impl Crawler {
             fetcher: self.fetcher.clone(),
             config: Arc::clone(&self.config),
             cancel: self.cancel.clone(),
+            renderer: Arc::clone(&self.renderer),
             deadline,
             facts,
             permit,
@@ -270,6 +285,7 @@ impl Crawler {
             outcome: PageOutcome::Html {
                 status: fetched.status,
                 body,
+                rendered: false,
             },
         })
     }
@@ -313,6 +329,7 @@ fn page_from(requested: Url, depth: u32, outcome: Result<Fetched, FetchFailure>)
                 Body::Html(body) => PageOutcome::Html {
                     status: fetched.status,
                     body,
+                    rendered: false,
                 },
                 Body::Skipped | Body::Raw(_) => PageOutcome::Document {
                     content_type: fetched.content_type.unwrap_or_default(),

@@ -12,13 +12,15 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use super::decode::decode_html;
 use super::frontier::Frontier;
 use super::politeness::{Fetched, Pace, Permit};
+use super::render::{RenderJob, RenderMode, Renderer, SiteTab, render_page};
 use super::{CrawlConfig, Expect, Fetcher, page_from};
 use crate::labels::path_language;
 use crate::page::{Page, PageOutcome};
 use crate::site::{
-    CrawlStats, Lead, LinkPriority, OpenItems, Scope, SiteFacts, StopReason, url_key,
+    CrawlStats, Lead, LinkPriority, NotRendered, OpenItems, Scope, SiteFacts, StopReason, url_key,
 };
 
 /// One site being crawled. Ask for pages with [`SiteCrawl::next_page`] and
@@ -58,6 +60,25 @@ pub struct SiteCrawl {
     /// Pages the sitemap lists, for the orchestrator to rank (a structure-
     /// first crawl reads the sitemap as an index).
     sitemap: Vec<Url>,
+    /// The run's browser, for pages built by JavaScript.
+    renderer: Arc<Renderer>,
+    /// Hosts other than the site's that rendered pages tried to load from,
+    /// with how many requests each (refused).
+    blocked_hosts: BTreeMap<String, usize>,
+    /// `--render-allow-host`, shared with the fetches of rendered pages.
+    allow_hosts: Arc<[String]>,
+    /// Renders started, whether they succeeded or not (`--max-renders`).
+    renders_tried: usize,
+    /// The site's browser context and tab, once a page was rendered.
+    tab: Option<SiteTab>,
+}
+
+impl Drop for SiteCrawl {
+    fn drop(&mut self) {
+        if let Some(tab) = self.tab.take() {
+            tab.close();
+        }
+    }
 }
 
 /// The share of the page budget (one part in this many) that pages in
@@ -75,6 +96,7 @@ pub(super) struct Opened {
     pub(super) fetcher: Fetcher,
     pub(super) config: Arc<CrawlConfig>,
     pub(super) cancel: CancellationToken,
+    pub(super) renderer: Arc<Renderer>,
     pub(super) deadline: Instant,
     pub(super) facts: SiteFacts,
     pub(super) permit: Permit,
@@ -94,6 +116,7 @@ impl SiteCrawl {
             fetcher,
             config,
             cancel,
+            renderer,
             deadline,
             facts,
             permit,
@@ -134,6 +157,11 @@ impl SiteCrawl {
             main_language: None,
             open: None,
             sitemap: Vec::new(),
+            allow_hosts: renderer.config().allow_hosts.clone().into(),
+            renderer,
+            blocked_hosts: BTreeMap::new(),
+            renders_tried: 0,
+            tab: None,
         };
         if exhaustive {
             let seeds = seeds.into_iter().map(|u| Lead::new(u, LinkPriority::Body));
@@ -340,6 +368,95 @@ impl SiteCrawl {
                 return page;
             }
         }
+    }
+
+    /// Renders `page` in the browser, if the run's settings, the site's
+    /// render cap and the browser allow: the page as a visitor sees it once
+    /// its scripts have run. `None` when it was not rendered (the reason is
+    /// counted; the page is then judged from its HTML). Call only for pages
+    /// that need it (see [`RenderMode`]).
+    pub async fn render(&mut self, page: &Page) -> Option<Page> {
+        let PageOutcome::Html { status, body, .. } = &page.outcome else {
+            return None;
+        };
+        self.stats.render.wanted += 1;
+        let renderer = Arc::clone(&self.renderer);
+        let config = renderer.config();
+        if config.mode == RenderMode::Never {
+            return self.not_rendered(NotRendered::Off);
+        }
+        if self.renders_tried >= config.max_renders {
+            return self.not_rendered(NotRendered::RenderCap);
+        }
+        let (_slot, live) = tokio::select! {
+            () = self.cancel.cancelled() => return None,
+            browser = renderer.browser() => match browser {
+                Ok(browser) => browser,
+                Err(why) => return self.not_rendered(why),
+            },
+        };
+        self.renders_tried += 1;
+        let started = Instant::now();
+        let job = RenderJob {
+            page: &page.url,
+            html: body,
+            permit: &self.permit,
+            fetcher: &self.fetcher,
+            pace: &mut self.pace,
+            allow_hosts: &self.allow_hosts,
+            pages_left: self
+                .config
+                .max_pages
+                .saturating_sub(self.stats.pages_fetched),
+            deadline: (started + config.timeout).min(self.deadline),
+        };
+        let rendered = tokio::select! {
+            () = self.cancel.cancelled() => return None,
+            rendered = render_page(&mut self.tab, live, job) => rendered,
+        };
+        let stats = &mut self.stats.render;
+        stats.millis += u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        stats.requests_fetched += rendered.fetched;
+        stats.requests_blocked += rendered.blocked.len();
+        self.stats.pages_fetched += rendered.frames;
+        for (why, host) in rendered.blocked {
+            if why == super::render::Blocked::OtherHost {
+                *self.blocked_hosts.entry(host).or_default() += 1;
+            }
+        }
+        let Some(html) = rendered.html else {
+            return self.not_rendered(NotRendered::BrowserFailed);
+        };
+        self.stats.render.rendered += 1;
+        Some(Page {
+            requested: page.requested.clone(),
+            url: page.url.clone(),
+            depth: page.depth,
+            outcome: PageOutcome::Html {
+                status: *status,
+                body: decode_html(html.as_bytes(), Some("text/html; charset=utf-8")),
+                rendered: true,
+            },
+        })
+    }
+
+    fn not_rendered(&mut self, why: NotRendered) -> Option<Page> {
+        self.stats.render.not_rendered += 1;
+        self.stats.render.why_not = Some(why);
+        None
+    }
+
+    /// Hosts other than the site's that rendered pages tried to load from
+    /// and were refused, with how many requests each.
+    #[must_use]
+    pub fn blocked_hosts(&self) -> &BTreeMap<String, usize> {
+        &self.blocked_hosts
+    }
+
+    /// When and how pages are rendered.
+    #[must_use]
+    pub fn render_mode(&self) -> RenderMode {
+        self.renderer.config().mode
     }
 
     /// Abandons the fetches in flight and everything queued.

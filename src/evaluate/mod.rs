@@ -68,8 +68,13 @@ struct Ranked {
 struct Candidate {
     depth: u32,
     source: Url,
+    /// The source page was read from its rendered DOM.
+    rendered: bool,
     hit: LinkHit,
 }
+
+/// Said after evidence that comes from a page's rendered DOM.
+const RENDERED: &str = " (rendered)";
 
 /// How strongly a link candidate shows its item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,6 +209,11 @@ impl SiteAudit {
         for (target, date) in &observation.listed {
             self.note_listed(target, *date, &observation.url);
         }
+        for hit in &mut observation.direct {
+            if observation.rendered {
+                hit.evidence.push_str(RENDERED);
+            }
+        }
         for hit in &observation.direct {
             self.record_direct(hit, &observation, on_content);
         }
@@ -211,6 +221,7 @@ impl SiteAudit {
             self.push_candidate(Candidate {
                 depth: observation.depth,
                 source: observation.url.clone(),
+                rendered: observation.rendered,
                 hit,
             });
         }
@@ -339,6 +350,7 @@ impl SiteAudit {
             self.push_candidate(Candidate {
                 depth: banner.depth,
                 source: banner.source.clone(),
+                rendered: false,
                 hit: LinkHit {
                     item,
                     target: banner.target.clone(),
@@ -384,10 +396,11 @@ impl SiteAudit {
                     finding.evidence = match site_check_shortfall(item, site) {
                         Some(why) => why,
                         None => format!(
-                            "not found in {} pages{}; looked for {}",
+                            "not found in {} pages{}; looked for {}{}",
                             self.pages_searched,
                             self.searched(index),
-                            item.signals_written.summary()
+                            item.signals_written.summary(),
+                            self.not_rendered()
                         ),
                     }
                     .into();
@@ -455,10 +468,11 @@ impl SiteAudit {
     fn weigh(&self, c: &Candidate) -> Option<(Strength, String)> {
         let (strength, note) = self.strength(c)?;
         let what = describe_link(&c.hit, c.depth);
+        let rendered = if c.rendered { RENDERED } else { "" };
         let evidence = if note.is_empty() {
-            format!("{what} on {}", c.source)
+            format!("{what} on {}{rendered}", c.source)
         } else {
-            format!("{what} on {} ({note})", c.source)
+            format!("{what} on {}{rendered} ({note})", c.source)
         };
         Some((strength, evidence))
     }
@@ -530,6 +544,19 @@ impl SiteAudit {
             ));
         }
         format!(" ({})", parts.join("; "))
+    }
+
+    /// For a missing item on a site some of whose pages needed rendering
+    /// and were judged from their HTML: why, and how many.
+    fn not_rendered(&self) -> String {
+        match self.searched.map(|s| s.render) {
+            Some(render) if render.not_rendered > 0 => format!(
+                "; not rendered: {} ({} pages look built by JavaScript)",
+                render.why_not.map_or("", crate::site::NotRendered::reason),
+                render.not_rendered
+            ),
+            _ => String::new(),
+        }
     }
 
     /// The verdict on `url`, following redirects to pages already judged.

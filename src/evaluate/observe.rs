@@ -160,6 +160,8 @@ pub struct PageObservation {
     pub banners: Vec<Url>,
     /// Newest date in the page's own content, not after the audit date.
     pub newest_date: Option<Date>,
+    /// Read from the DOM a browser built by running the page's scripts.
+    pub rendered: bool,
 }
 
 /// Observes one page. `facts` is `Some` for HTML pages.
@@ -184,6 +186,7 @@ pub fn observe_page(
         listed: Vec::new(),
         banners: Vec::new(),
         newest_date: None,
+        rendered: matches!(page.outcome, PageOutcome::Html { rendered: true, .. }),
     };
     match &page.outcome {
         PageOutcome::Failed(failure) => {

@@ -7,6 +7,7 @@
 
 mod all_text;
 mod chrome;
+mod client_rendered;
 mod elements;
 mod nesting;
 mod open_link;
@@ -17,6 +18,7 @@ use scraper::Html;
 use url::Url;
 
 pub use chrome::{RunSet, key_of};
+pub use client_rendered::RenderSign;
 pub use selectors::{SelectorSet, SelectorSignal};
 
 use crate::site::LinkPriority;
@@ -68,6 +70,9 @@ pub struct PageFacts {
     /// Keys of every text run, for [`RunSet::of`]; empty when extracted
     /// with a chrome.
     pub text_keys: Vec<u64>,
+    /// Why the page looks built by JavaScript, if it does: it is then
+    /// worth rendering in a browser.
+    pub render_sign: Option<RenderSign>,
 }
 
 /// One heading's own text (text inside links excluded).
@@ -186,7 +191,9 @@ pub fn extract(
         None => html,
     };
     let document = Html::parse_document(html);
-    walk::Walker::new(base, selectors, skip_items, chrome).walk(&document)
+    let mut facts = walk::Walker::new(base, selectors, skip_items, chrome).walk(&document);
+    facts.render_sign = client_rendered::sign(&document);
+    facts
 }
 
 #[cfg(test)]

@@ -497,6 +497,7 @@ mod tests {
                 sites: crate::run::Sites::default(),
                 duration: std::time::Duration::from_secs(1),
                 shard: None,
+                render: crate::crawl::RenderSummary::default(),
             },
             changes: RunChanges::default(),
             report: ReportOptions::default(),

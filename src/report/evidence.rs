@@ -11,8 +11,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Lang;
-use super::words::{Searched, kind_word, where_looked};
+use super::words::{Searched, kind_word, not_rendered_vi, where_looked};
 use crate::finding::{Finding, Status};
+use crate::site::NotRendered;
 use crate::target::SiteKind;
 
 /// Fixed phrases and their Vietnamese, longest first where one contains
@@ -62,6 +63,7 @@ const PHRASES: &[(&str, &str)] = &[
     ),
     ("newest date on the site: ", "ngày mới nhất trên cổng: "),
     ("(off-site, not fetched)", "(trang ngoài cổng, không tải)"),
+    (" (rendered)", " (đọc trên trang đã mở bằng trình duyệt)"),
     ("(leads back to the home page)", "(dẫn về trang chủ)"),
     ("(the page answers ", "(trang trả về "),
     ("(the page only says ", "(trang chỉ có dòng "),
@@ -121,13 +123,45 @@ static OTHER_KIND: LazyLock<Regex> =
 pub fn evidence_for(finding: &Finding, lang: Lang) -> Cow<'_, str> {
     match (finding.status, finding.pages_searched) {
         (Status::Missing, Some(pages)) if finding.evidence.starts_with("not found in ") => {
-            Cow::Owned(where_looked(
-                pages,
-                searched(&finding.evidence).as_ref(),
-                lang,
-            ))
+            let mut text = where_looked(pages, searched(&finding.evidence).as_ref(), lang);
+            text.push_str(&not_rendered(&finding.evidence, lang));
+            Cow::Owned(text)
         }
         _ => evidence_text(&finding.evidence, lang),
+    }
+}
+
+/// "; not rendered: Chromium not installed (3 pages look built by
+/// JavaScript)", as evaluation ends a missing item's evidence on a site
+/// some of whose pages needed a browser and did not get one.
+static NOT_RENDERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"; not rendered: (.*) \((\d+) pages look built by JavaScript\)$")
+        .expect("static regex")
+});
+
+/// The end of a missing item's evidence that says pages were not
+/// rendered, in `lang`; empty when it does not.
+fn not_rendered(evidence: &str, lang: Lang) -> String {
+    let Some(c) = NOT_RENDERED.captures(evidence) else {
+        return String::new();
+    };
+    let (why, pages) = (&c[1], &c[2]);
+    match lang {
+        Lang::En => format!("; not rendered: {why} ({pages} pages look built by JavaScript)"),
+        Lang::Vi => {
+            let why = [
+                NotRendered::Off,
+                NotRendered::NoChromium,
+                NotRendered::BrowserFailed,
+                NotRendered::RenderCap,
+            ]
+            .into_iter()
+            .find(|w| w.reason() == why)
+            .map_or(why, |w| not_rendered_vi(w));
+            format!(
+                ". Chưa mở được bằng trình duyệt: {why} ({pages} trang có dấu hiệu dựng bằng JavaScript, chỉ đánh giá theo HTML)"
+            )
+        }
     }
 }
 

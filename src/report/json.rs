@@ -10,10 +10,11 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::crawl::RenderSummary;
 use crate::finding::Finding;
 use crate::page::FetchFailure;
 use crate::run::{AuditRun, Change, Note, ShardOfRun, SiteResult, SiteStatus};
-use crate::site::CrawlStats;
+use crate::site::{CrawlStats, RenderStats};
 use crate::target::{SiteKind, Target};
 
 #[derive(Serialize)]
@@ -26,8 +27,43 @@ struct RunJson<'a> {
     duration_seconds: f64,
     interrupted: bool,
     shard: Option<&'a ShardOfRun>,
+    render: RenderJson<'a>,
     sites: SitesJson<'a>,
     changes: &'a [Change],
+}
+
+/// How pages built by JavaScript were rendered, with the run's totals.
+#[derive(Serialize)]
+struct RenderJson<'a> {
+    #[serde(flatten)]
+    summary: &'a RenderSummary,
+    /// Pages that showed the signs of being built by JavaScript (every HTML
+    /// page with `--render always`).
+    pages_needing_render: usize,
+    pages_rendered: usize,
+    /// Of those needing it, pages judged from their HTML (see each site's
+    /// notes for why).
+    pages_not_rendered: usize,
+    render_seconds: f64,
+    /// Requests rendered pages made that the crawler fetched for them.
+    requests_fetched: usize,
+    /// Requests rendered pages made that were refused.
+    requests_blocked: usize,
+}
+
+impl<'a> RenderJson<'a> {
+    fn of(summary: &'a RenderSummary, totals: RenderStats) -> Self {
+        Self {
+            summary,
+            pages_needing_render: totals.wanted,
+            pages_rendered: totals.rendered,
+            pages_not_rendered: totals.not_rendered,
+            #[allow(clippy::cast_precision_loss)]
+            render_seconds: totals.millis as f64 / 1000.0,
+            requests_fetched: totals.requests_fetched,
+            requests_blocked: totals.requests_blocked,
+        }
+    }
 }
 
 /// The sites, each read back and serialised in turn.
@@ -145,6 +181,7 @@ pub fn write_run_json(
         duration_seconds: run.duration.as_secs_f64(),
         interrupted: run.interrupted,
         shard: run.shard.as_ref(),
+        render: RenderJson::of(&run.render, run.sites.render_totals()?),
         sites: SitesJson(&run.sites),
         changes,
     };
@@ -163,6 +200,8 @@ struct RunIn {
     interrupted: bool,
     #[serde(default)]
     shard: Option<ShardOfRun>,
+    #[serde(default)]
+    render: RenderSummary,
     sites: Vec<SiteIn>,
 }
 
@@ -207,6 +246,7 @@ pub fn read_run_json(path: &Path) -> anyhow::Result<AuditRun> {
         as_of: run.as_of,
         duration: Duration::from_secs_f64(run.duration_seconds.max(0.0)),
         shard: run.shard,
+        render: run.render,
         sites: run.sites.into_iter().map(SiteIn::into_result).collect(),
     })
 }

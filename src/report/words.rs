@@ -9,7 +9,7 @@ use crate::finding::{Finding, Placement, Status};
 use crate::page::FailureKind;
 use crate::run::Note;
 use crate::run::SiteResult;
-use crate::site::StopReason;
+use crate::site::{NotRendered, StopReason};
 use crate::target::SiteKind;
 
 /// A status as a leader reads it.
@@ -173,6 +173,55 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         },
         (Lang::En, Note::NotAudited { detail, .. }) => detail.clone(),
         (Lang::Vi, Note::NotAudited { kind, .. }) => failure_vi(*kind).0.to_owned(),
+        (
+            _,
+            Note::Rendered {
+                pages,
+                blocked,
+                hosts,
+            },
+        ) => rendered_note(*pages, *blocked, hosts, lang),
+        (Lang::En, Note::NotRendered { pages, why }) => format!(
+            "{pages} pages look built by JavaScript and were judged from their HTML: {}",
+            why.reason()
+        ),
+        (Lang::Vi, Note::NotRendered { pages, why }) => format!(
+            "{pages} trang có dấu hiệu dựng bằng JavaScript nhưng chưa mở được bằng trình duyệt, chỉ đánh giá theo HTML: {}",
+            not_rendered_vi(*why)
+        ),
+    }
+}
+
+/// "3 pages rendered in a browser; 12 requests to other hosts blocked
+/// (google-analytics.com, …)".
+fn rendered_note(pages: usize, blocked: usize, hosts: &[String], lang: Lang) -> String {
+    let hosts = if hosts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", hosts.join(", "))
+    };
+    match (lang, blocked) {
+        (Lang::En, 0) => format!("{pages} pages rendered in a browser"),
+        (Lang::En, _) => format!(
+            "{pages} pages rendered in a browser; {blocked} of their requests blocked{hosts}"
+        ),
+        (Lang::Vi, 0) => {
+            format!("{pages} trang được mở bằng trình duyệt để đọc phần do JavaScript dựng")
+        }
+        (Lang::Vi, _) => format!(
+            "{pages} trang được mở bằng trình duyệt để đọc phần do JavaScript dựng; chặn {blocked} yêu cầu{hosts}"
+        ),
+    }
+}
+
+/// Why a page was not rendered, in Vietnamese.
+#[must_use]
+pub fn not_rendered_vi(why: NotRendered) -> &'static str {
+    match why {
+        NotRendered::Off => "chế độ trình duyệt đang tắt (--render never)",
+        NotRendered::NoChromium => "máy rà soát chưa cài Chromium",
+        NotRendered::BrowserFailed => "trình duyệt gặp lỗi hoặc quá thời gian",
+        NotRendered::RenderCap => "đã hết số trang được mở bằng trình duyệt (--max-renders)",
     }
 }
 

@@ -128,6 +128,23 @@ pub enum Note {
         /// The detail, for the technically minded.
         detail: String,
     },
+    /// Pages built by JavaScript were rendered in a browser; requests they
+    /// made that the crawler would not make were blocked.
+    Rendered {
+        /// Pages rendered.
+        pages: usize,
+        /// Requests blocked.
+        blocked: usize,
+        /// The first few other hosts they tried to load from.
+        hosts: Vec<String>,
+    },
+    /// Pages that looked built by JavaScript were judged from their HTML.
+    NotRendered {
+        /// How many.
+        pages: usize,
+        /// Why.
+        why: crate::site::NotRendered,
+    },
 }
 
 /// A whole run.
@@ -147,6 +164,9 @@ pub struct AuditRun {
     /// When the run is one shard of a larger one (`--shard K/N`).
     #[serde(default)]
     pub shard: Option<ShardOfRun>,
+    /// How pages built by JavaScript were rendered.
+    #[serde(default)]
+    pub render: crate::crawl::RenderSummary,
 }
 
 /// An item whose status differs from the previous run of the same site.

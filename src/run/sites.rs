@@ -40,6 +40,25 @@ struct Spilled {
 }
 
 impl Sites {
+    /// The run's rendering counters, summed over its sites (`why_not` left
+    /// empty: it differs from site to site).
+    ///
+    /// # Errors
+    /// When a site spilled to disk cannot be read back.
+    pub fn render_totals(&self) -> io::Result<crate::site::RenderStats> {
+        let mut total = crate::site::RenderStats::default();
+        for site in self.iter() {
+            let render = site?.crawl.render;
+            total.wanted += render.wanted;
+            total.rendered += render.rendered;
+            total.not_rendered += render.not_rendered;
+            total.millis += render.millis;
+            total.requests_fetched += render.requests_fetched;
+            total.requests_blocked += render.requests_blocked;
+        }
+        Ok(total)
+    }
+
     /// How many sites.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -198,4 +198,56 @@ pub struct CrawlStats {
     /// Of those, the ones whose address names an item.
     #[serde(default)]
     pub sitemap_matching: usize,
+    /// What rendering in a browser did for the site.
+    #[serde(default)]
+    pub render: RenderStats,
+}
+
+/// Counters of a site's pages rendered in a browser.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RenderStats {
+    /// Pages that needed rendering: their HTML showed the signs of being
+    /// built by JavaScript (or every page, with `--render always`).
+    pub wanted: usize,
+    /// Pages rendered, and judged from their rendered DOM.
+    pub rendered: usize,
+    /// Pages that needed rendering and were judged from their HTML.
+    pub not_rendered: usize,
+    /// Why, for the last such page.
+    pub why_not: Option<NotRendered>,
+    /// Time spent rendering, in milliseconds.
+    pub millis: u64,
+    /// Requests the rendered pages made that the crawler fetched for them.
+    pub requests_fetched: usize,
+    /// Requests the rendered pages made that were refused (another host,
+    /// robots.txt, the page budget, a navigation away, not a GET).
+    pub requests_blocked: usize,
+}
+
+/// Why a page that needed rendering was judged from its HTML instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotRendered {
+    /// `--render never`.
+    Off,
+    /// No Chromium on `PATH` (nor at `--chromium`).
+    NoChromium,
+    /// The browser could not be started, crashed, or did not finish the
+    /// page in time.
+    BrowserFailed,
+    /// The site's `--max-renders` were spent.
+    RenderCap,
+}
+
+impl NotRendered {
+    /// Why, in English (evaluation's evidence language).
+    #[must_use]
+    pub fn reason(self) -> &'static str {
+        match self {
+            NotRendered::Off => "rendering is off (--render never)",
+            NotRendered::NoChromium => "Chromium not installed",
+            NotRendered::BrowserFailed => "the browser failed or timed out",
+            NotRendered::RenderCap => "the site's --max-renders were spent",
+        }
+    }
 }

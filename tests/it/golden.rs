@@ -34,8 +34,9 @@ fn golden_dir() -> PathBuf {
 }
 
 /// What varies from run to run, replaced by a fixed mark: the fixture
-/// servers' ports, the soft-404 probe's nonce, the run's timestamp and the
-/// durations.
+/// servers' ports, the soft-404 probe's nonce, the run's timestamp, the
+/// durations (rendering's included) and the browser's version (the one a
+/// machine has installed; a resumed run names the one it started, if any).
 pub(crate) fn redact(text: &str) -> String {
     let rules = [
         (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
@@ -45,6 +46,12 @@ pub(crate) fn redact(text: &str) -> String {
             r#""duration_seconds": [0-9.e-]+"#,
             r#""duration_seconds": "[duration]""#,
         ),
+        (
+            r#""render_seconds": [0-9.e-]+"#,
+            r#""render_seconds": "[duration]""#,
+        ),
+        (r#""millis": \d+"#, r#""millis": "[duration]""#),
+        (r#""browser": (null|"[^"]*")"#, r#""browser": "[browser]""#),
     ];
     let mut out = text.to_owned();
     for (pattern, mark) in rules {

@@ -13,6 +13,7 @@ mod hostile_server;
 mod html_report;
 mod outputs;
 mod print;
+mod rendering;
 mod shards;
 mod start_redirect;
 mod structure_first;

@@ -183,6 +183,8 @@ fn redact_run(value: &mut serde_json::Value) {
             map.remove("started_at");
             map.remove("run_id");
             map.remove("duration_seconds");
+            map.remove("render_seconds");
+            map.remove("millis");
             map.remove("changes");
             for v in map.values_mut() {
                 redact_run(v);

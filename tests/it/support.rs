@@ -51,6 +51,7 @@ pub fn test_crawl_config() -> CrawlConfig {
         min_interval: Duration::ZERO,
         follow_start_redirects: false,
         exhaustive: false,
+        render: portal_audit::crawl::RenderConfig::default(),
     }
 }
 

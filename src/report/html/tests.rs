@@ -61,6 +61,7 @@ fn run(sites: Vec<SiteResult>) -> AuditRun {
         sites: sites.into(),
         duration: Duration::ZERO,
         shard: None,
+        render: crate::crawl::RenderSummary::default(),
     }
 }
 
