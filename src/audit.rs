@@ -351,7 +351,13 @@ impl SiteState {
     /// site's main one (the crawl keeps its page budget for it); and the
     /// site's answer to an address that cannot exist is read against them.
     async fn adopt_home(&mut self, home: &Examined, crawl: &mut SiteCrawl) {
-        self.chrome = Some(Arc::new(home.runs.clone()));
+        let runs = home.runs.clone();
+        let scripted = home.observation.rendered || crawl.stats().render.wanted > 0;
+        self.chrome = Some(Arc::new(if scripted {
+            runs.built_by_script()
+        } else {
+            runs
+        }));
         let language = home
             .observation
             .language

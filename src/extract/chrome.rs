@@ -64,6 +64,9 @@ pub struct RunSet {
     /// The page's first heading, folded: on a home page, the banner's
     /// (`<h1><a href="/">Sở Tư pháp …</a></h1>`) that every page repeats.
     pub(super) banner: Option<u64>,
+    /// The home page was built by JavaScript: so may the site's other pages
+    /// be, and each is checked for the signs.
+    pub(super) built_by_script: bool,
 }
 
 impl RunSet {
@@ -79,7 +82,17 @@ impl RunSet {
                 .headings
                 .first()
                 .map(|h| key_of(crate::fold::fold(&h.text))),
+            built_by_script: false,
         }
+    }
+
+    /// The same set, from a home page built by JavaScript (rendered in a
+    /// browser, or showing the signs): the site's other pages are then
+    /// each checked for the signs too.
+    #[must_use]
+    pub fn built_by_script(mut self) -> Self {
+        self.built_by_script = true;
+        self
     }
 
     /// Whether the set has this content run.

@@ -192,8 +192,33 @@ pub fn extract(
     };
     let document = Html::parse_document(html);
     let mut facts = walk::Walker::new(base, selectors, skip_items, chrome).walk(&document);
-    facts.render_sign = client_rendered::sign(&document);
+    // Read for the signs of a page built by JavaScript: the home page; on a
+    // site whose home page was, every page; elsewhere only a page with
+    // next to nothing of its own (a shell, or a box a script fills), so
+    // that a server-rendered site pays nothing for the check.
+    let check = match chrome {
+        None => true,
+        Some(chrome) => chrome.built_by_script || has_little_of_its_own(&facts),
+    };
+    if check {
+        facts.render_sign = client_rendered::sign(&document);
+    }
     facts
+}
+
+/// Links and bytes of text of its own under which a page, read against
+/// the chrome, is checked for the signs of being built by JavaScript.
+const LITTLE_LINKS: usize = 5;
+const LITTLE_TEXT: usize = 400;
+
+fn has_little_of_its_own(facts: &PageFacts) -> bool {
+    facts.links.len() < LITTLE_LINKS
+        && facts
+            .content_runs
+            .iter()
+            .map(|r| r.text.len())
+            .sum::<usize>()
+            < LITTLE_TEXT
 }
 
 #[cfg(test)]

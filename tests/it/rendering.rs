@@ -258,3 +258,73 @@ async fn a_server_rendered_site_is_not_rendered_under_auto() {
     assert_eq!(run["render"]["pages_rendered"], 0);
     assert!(run["render"]["browser"].is_null(), "no browser was started");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_script_costs_its_page_never_the_run() {
+    use portal_audit::fixture_server::FixtureSite;
+    use portal_audit::target::SiteKind;
+    let shell = |script: &str| {
+        format!(
+            r#"<!doctype html><html lang="vi"><head><title>Sở thử nghiệm</title></head><body><div id="app"></div><script>{script}</script></body></html>"#
+        )
+        .into_bytes()
+    };
+    let hangs = FixtureSite::in_memory(
+        "treo",
+        SiteKind::Department,
+        vec![("index.html", shell("while (true) {}"))],
+    );
+    let polls = FixtureSite::in_memory(
+        "hoi-lien-tuc",
+        SiteKind::Department,
+        vec![(
+            "index.html",
+            shell("setInterval(() => fetch('/api/tin?' + Math.random()), 5);"),
+        )],
+    );
+    let served = serve_all(vec![hangs, polls, fixture("so-noi-dung-hen-gio")]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = ["--render-timeout", "3"];
+    let (run, _) = audit(&served, dir.path(), "out", &args, &[]).await;
+    let site = |id: &str| {
+        run["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // A script that never yields times the render out: the page is judged
+    // from its HTML, and the site says why.
+    let hung = site("treo");
+    assert_eq!(hung["status"], "ok", "{hung}");
+    assert_eq!(hung["crawl"]["render"]["rendered"], 0);
+    assert_eq!(hung["crawl"]["render"]["why_not"], "browser_failed");
+    assert!(notes(&run, "treo").contains("the browser failed or timed out"));
+    // A script that asks the site for ever is refused past 100 requests.
+    let polling = site("hoi-lien-tuc");
+    assert_eq!(polling["status"], "ok", "{polling}");
+    assert!(
+        polling["crawl"]["render"]["requests_blocked"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let polled = served[1]
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("/api/tin"))
+        .count();
+    assert!(
+        polled <= 100,
+        "a polling page gets at most 100 requests: {polled}"
+    );
+    // The browser that hung on one page still renders the next site's.
+    assert!(
+        site("so-noi-dung-hen-gio")["crawl"]["render"]["rendered"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}

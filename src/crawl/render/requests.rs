@@ -37,6 +37,8 @@ pub(in crate::crawl) enum Blocked {
     Method,
     /// The main frame leaving the page being rendered.
     Navigation,
+    /// Past the requests one rendered page may make.
+    TooMany,
 }
 
 /// What to do with one request.

@@ -4,6 +4,7 @@
 //! wait until the page is settled (loaded, no request outstanding, no short
 //! timer pending, the DOM quiet), and the DOM read back as HTML.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -215,23 +216,24 @@ async fn drive(
     tokio::pin!(navigation);
     let mut loaded = false;
     let mut served = false;
-    let mut fetches: JoinSet<(RequestId, Result<Fetched, FetchFailure>)> = JoinSet::new();
+    let mut loads = Loads::default();
     let mut poll = tokio::time::interval(POLL);
     loop {
         tokio::select! {
             Some(event) = paused.next() => {
                 let main = main_frame.as_ref() == Some(&event.frame_id);
-                served |= answer(tab, &event, main, served, job, rendered, &mut fetches).await?;
+                served |= answer(tab, &event, main, served, job, rendered, &mut loads).await?;
             }
-            Some(done) = fetches.join_next(), if !fetches.is_empty() => {
+            Some(done) = loads.running.join_next(), if !loads.running.is_empty() => {
                 let (id, result) = done?;
                 fulfill(tab, id, result).await?;
+                loads.start(job);
             }
             nav = &mut navigation, if !loaded => {
                 nav??;
                 loaded = true;
             }
-            _ = poll.tick(), if loaded && fetches.is_empty() => {
+            _ = poll.tick(), if loaded && loads.is_idle() => {
                 if settled(tab).await? {
                     break;
                 }
@@ -258,7 +260,7 @@ async fn answer(
     served: bool,
     job: &mut RenderJob<'_>,
     rendered: &mut Rendered,
-    fetches: &mut JoinSet<(RequestId, Result<Fetched, FetchFailure>)>,
+    loads: &mut Loads,
 ) -> anyhow::Result<bool> {
     let id = event.request_id.clone();
     let Ok(url) = Url::parse(&event.request.url) else {
@@ -292,22 +294,21 @@ async fn answer(
             fulfill_with(tab, id, 200, "text/html; charset=utf-8", html).await?;
             return Ok(true);
         }
+        Decision::Fetch { .. } if rendered.fetched >= MAX_LOADS => {
+            rendered.blocked.push((
+                Blocked::TooMany,
+                url.host_str().unwrap_or_default().to_owned(),
+            ));
+            refuse(tab, id).await?;
+        }
         Decision::Fetch { as_page } => {
             if as_page {
                 job.pages_left -= 1;
                 rendered.frames += 1;
             }
             rendered.fetched += 1;
-            let slot = job.pace.book(Instant::now());
-            let (fetcher, permit) = (job.fetcher.clone(), job.permit.clone());
-            let allow = Arc::clone(job.allow_hosts);
-            fetches.spawn(async move {
-                tokio::time::sleep_until(slot).await;
-                let outcome = fetcher
-                    .fetch(&url, Expect::Raw, &|u: &Url| may_load(u, &permit, &allow))
-                    .await;
-                (id, outcome)
-            });
+            loads.waiting.push_back((id, url));
+            loads.start(job);
         }
         Decision::Skip => refuse(tab, id).await?,
         Decision::Block(why) => {
@@ -318,6 +319,44 @@ async fn answer(
         }
     }
     Ok(false)
+}
+
+/// Requests one rendered page may have the crawler fetch: past them, a page
+/// that keeps asking (a polling loop, a hostile script) is refused.
+const MAX_LOADS: usize = 100;
+
+/// The crawler's fetches for a rendered page: at most `--per-host` at once,
+/// each in a slot of the site's pace, as any page of the site.
+#[derive(Default)]
+struct Loads {
+    running: JoinSet<(RequestId, Result<Fetched, FetchFailure>)>,
+    waiting: VecDeque<(RequestId, Url)>,
+}
+
+impl Loads {
+    /// Nothing fetching or waiting.
+    fn is_idle(&self) -> bool {
+        self.running.is_empty() && self.waiting.is_empty()
+    }
+
+    /// Starts waiting fetches while the site's pace has room.
+    fn start(&mut self, job: &mut RenderJob<'_>) {
+        while job.pace.has_room(self.running.len()) {
+            let Some((id, url)) = self.waiting.pop_front() else {
+                return;
+            };
+            let slot = job.pace.book(Instant::now());
+            let (fetcher, permit) = (job.fetcher.clone(), job.permit.clone());
+            let allow = Arc::clone(job.allow_hosts);
+            self.running.spawn(async move {
+                tokio::time::sleep_until(slot).await;
+                let outcome = fetcher
+                    .fetch(&url, Expect::Raw, &|u: &Url| may_load(u, &permit, &allow))
+                    .await;
+                (id, outcome)
+            });
+        }
+    }
 }
 
 /// A redirect of a fetch made for a rendered page stays where the first
