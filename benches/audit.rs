@@ -675,7 +675,12 @@ async fn bench(o: Options) {
     );
     println!("  peak RSS             {peak_rss:.0} MB   (target <= 150 MB at 10,000 pages)");
     let render = run.sites.render_totals().unwrap();
-    if let Some((tree_peak_mb, browser_cpu)) = tree {
+    if let Some((tree_peak_mb, browser_cpu, sampler_cpu)) = tree {
+        let runs_pages = (pages * o.runs) as f64;
+        println!(
+            "  audit CPU, sampler   {:.1} ms a page once the memory sampler's {sampler_cpu:.2} s are taken out",
+            (median(&cpus) * runs_pages - sampler_cpu).max(0.0) * 1000.0 / runs_pages
+        );
         println!(
             "  rendered pages       {} of {pages} per run, {:.2} s rendering in the last run ({:.0} ms a page)",
             render.rendered,
@@ -711,14 +716,14 @@ async fn bench(o: Options) {
     }
 }
 
-/// Samples, every 50 ms until stopped, the memory of this process and its
+/// Samples, every 200 ms until stopped, the memory of this process and its
 /// descendants (Chromium's processes included) but for the page server,
 /// as the sum of their proportional set sizes, and the CPU time of the
 /// descendants: the cost of rendering that this process's own CPU time does
 /// not show.
 struct TreeSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<(f64, f64)>,
+    thread: std::thread::JoinHandle<(f64, f64, f64)>,
 }
 
 impl TreeSampler {
@@ -735,19 +740,33 @@ impl TreeSampler {
                     let seen: &mut u64 = cpu.entry(pid).or_default();
                     *seen = (*seen).max(t);
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(Duration::from_millis(200));
             }
             let ticks: u64 = cpu.values().sum();
-            (peak as f64 / 1_048_576.0, ticks as f64 / 100.0)
+            (
+                peak as f64 / 1_048_576.0,
+                ticks as f64 / 100.0,
+                own_thread_cpu_seconds(),
+            )
         });
         Self { stop, thread }
     }
 
-    /// Peak memory in MB, and the descendants' CPU seconds.
-    fn stop(self) -> (f64, f64) {
+    /// Peak memory in MB, the descendants' CPU seconds, and the sampler's
+    /// own (to take out of this process's).
+    fn stop(self) -> (f64, f64, f64) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.thread.join().unwrap()
     }
+}
+
+/// CPU seconds of the calling thread.
+fn own_thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let rest = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (num(11) + num(12)) as f64 / 100.0
 }
 
 /// PSS of `root` and its descendants but `server`'s tree, in bytes; and

@@ -61,9 +61,9 @@ const SETTLE_PROBE: &str = "(() => { const pa = window.__portalAudit || { timers
     return [document.readyState, pa.timers, performance.now() - pa.last]; })()";
 /// Tabs kept open between a site's renders, across the run, at most.
 const KEPT_TABS: usize = 4;
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(50);
 /// How long the DOM must stay unchanged for the page to count as settled.
-const QUIET: f64 = 400.0;
+const QUIET: f64 = 250.0;
 
 /// One page to render, and the site's rules for what it may load.
 pub(in crate::crawl) struct RenderJob<'a> {
