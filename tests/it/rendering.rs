@@ -328,3 +328,21 @@ async fn a_hostile_script_costs_its_page_never_the_run() {
             > 0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_over_its_memory_cap_is_replaced_between_pages() {
+    // A cap no browser can stay under: a fresh browser for every page. The
+    // pages are rendered all the same, and the findings do not change.
+    let served = serve_all(vec![fixture("so-tien-ich-ngoai")]).await;
+    let mut config = crate::support::test_crawl_config();
+    config.render.memory_cap_bytes = 1;
+    let run =
+        crate::support::audit_served_with(&served, crate::support::fixture_date(), config).await;
+    let site = run.sites.get(0).expect("one site");
+    assert!(site.crawl.render.rendered > 1, "{:?}", site.crawl.render);
+    assert_eq!(site.crawl.render.not_rendered, 0, "{:?}", site.crawl.render);
+    for (item, expected) in &served[0].site.expected {
+        let finding = site.findings.iter().find(|f| *f.item_id == **item).unwrap();
+        assert_eq!(finding.status, *expected, "{item}: {}", finding.evidence);
+    }
+}

@@ -28,12 +28,13 @@ use crate::crawl::{Body, Expect, Fetched, Fetcher};
 use crate::page::{FailureKind, FetchFailure};
 
 /// Installed before the page's own scripts: counts the short timers set
-/// while the page loads (a menu filled "after 500 ms"), and notes when the
-/// DOM last changed. Timers set after the first 5 s (a slider's endless
-/// loop) are not waited for.
+/// while the page loads (a menu filled "after 500 ms") and the requests its
+/// scripts have open (the menu's JSON), and notes when the page loaded and
+/// when the DOM last changed. Timers set after the first 5 s (a slider's
+/// endless loop) are not waited for.
 const SETTLE_SCRIPT: &str = r"(() => {
   const w = window, pending = new Set(), setT = w.setTimeout, clearT = w.clearTimeout;
-  const pa = w.__portalAudit = { timers: 0, last: 0 };
+  const pa = w.__portalAudit = { timers: 0, requests: 0, loaded: 0, last: 0 };
   w.setTimeout = function (fn, ms, ...rest) {
     if (typeof fn !== 'function' || (ms | 0) > 3000 || performance.now() > 5000) {
       return setT.call(w, fn, ms, ...rest);
@@ -51,14 +52,29 @@ const SETTLE_SCRIPT: &str = r"(() => {
     if (pending.delete(id)) pa.timers--;
     return clearT.call(w, id);
   };
+  const fetchFn = w.fetch;
+  if (fetchFn) {
+    w.fetch = function (...args) {
+      pa.requests++;
+      return fetchFn.apply(this, args).finally(() => { pa.requests--; });
+    };
+  }
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    pa.requests++;
+    this.addEventListener('loadend', () => { pa.requests--; }, { once: true });
+    return send.apply(this, args);
+  };
+  w.addEventListener('load', () => { pa.loaded = performance.now(); });
   new MutationObserver(() => { pa.last = performance.now(); })
     .observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 })();";
 
-/// Asked every [`POLL`]: `[readyState, short timers pending, ms since the
-/// DOM last changed]`.
-const SETTLE_PROBE: &str = "(() => { const pa = window.__portalAudit || { timers: 0, last: 0 }; \
-    return [document.readyState, pa.timers, performance.now() - pa.last]; })()";
+/// Asked every [`POLL`]: `[readyState, short timers and script requests
+/// pending, ms since the page loaded or its DOM last changed, whichever
+/// is later]`.
+const SETTLE_PROBE: &str = "(() => { const pa = window.__portalAudit || { timers: 0, requests: 0, loaded: 0, last: 0 }; \
+    return [document.readyState, pa.timers + pa.requests, performance.now() - Math.max(pa.last, pa.loaded)]; })()";
 /// Tabs kept open between a site's renders, across the run, at most.
 const KEPT_TABS: usize = 4;
 const POLL: Duration = Duration::from_millis(50);
@@ -243,8 +259,10 @@ async fn drive(
     Ok(tab.content().await?)
 }
 
-/// Whether the page is loaded, waits on no short timer, and its DOM has
-/// been quiet for a while.
+/// Whether the page is loaded, waits on no short timer and no request of
+/// its scripts, and has been quiet (loaded, its DOM unchanged) for a while.
+/// The page's own count of requests closes the gap between a script
+/// sending one and its interception reaching the crawler.
 async fn settled(tab: &Tab) -> anyhow::Result<bool> {
     let (state, timers, quiet): (String, i64, f64) =
         tab.evaluate(SETTLE_PROBE).await?.into_value()?;
