@@ -339,5 +339,16 @@ mod tests {
         );
         finding.evidence = "not found in 57 pages; looked for link_text(x)".into();
         assert!(evidence_for(&finding, Lang::Vi).ends_with("các khối và trang chuyên mục)"));
+        // Pages that needed a browser and did not get one: said in both.
+        finding.evidence = "not found in 57 pages (menu, header and footer; 14 section pages); looked for link_text(x); not rendered: Chromium not installed (3 pages look built by JavaScript)".into();
+        assert!(evidence_for(&finding, Lang::En).ends_with(
+            "; not rendered: Chromium not installed (3 pages look built by JavaScript)"
+        ));
+        let vi = evidence_for(&finding, Lang::Vi);
+        assert!(
+            vi.starts_with("Không tìm thấy trên 57 trang đã rà soát: menu, đầu trang, chân trang; 14 trang chuyên mục")
+                && vi.ends_with(". Chưa mở được bằng trình duyệt: máy rà soát chưa cài Chromium (3 trang có dấu hiệu dựng bằng JavaScript, chỉ đánh giá theo HTML)"),
+            "{vi}"
+        );
     }
 }
