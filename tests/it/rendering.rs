@@ -178,7 +178,16 @@ async fn sites_built_by_javascript_are_judged_rendered_and_say_so_when_rendering
 async fn scripts_never_reach_another_host_unless_it_is_allowed() {
     let served = serve_all(vec![fixture("so-tien-ich-ngoai")]).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (blocked, _) = audit(&served, dir.path(), "blocked", &[], &[]).await;
+    // The browser's profile goes in TMPDIR, and must be gone after the run.
+    let tmp = tempfile::tempdir().expect("a TMPDIR of its own");
+    let env = [("TMPDIR", tmp.path().to_str().expect("utf-8 path"))];
+    let (blocked, _) = audit(&served, dir.path(), "blocked", &[], &env).await;
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "the browser left files behind: {left:?}");
     assert!(blocked["render"]["pages_rendered"].as_u64().unwrap() > 0);
     assert!(
         served[0].second_host_requests().is_empty(),

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use chromiumoxide::browser::{Browser, BrowserConfig};
@@ -56,7 +57,7 @@ pub(in crate::crawl) struct Live {
     /// Crashed or stopped answering: replaced at the next render.
     broken: AtomicBool,
     /// The browser's profile folder, removed with it.
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Live {
@@ -70,10 +71,18 @@ impl Live {
         let mut builder = BrowserConfig::builder()
             .chrome_executable(executable)
             .user_data_dir(profile.path())
+            // Chromium keeps its crash reports under the user's
+            // configuration folder, and its singleton socket in TMPDIR: both
+            // in the profile instead, so that all it writes goes with it.
+            .env(
+                "XDG_CONFIG_HOME",
+                profile.path().join("config").to_string_lossy(),
+            )
+            .env("TMPDIR", profile.path().to_string_lossy())
             .enable_request_intercept()
             .disable_cache()
             .request_timeout(config.timeout)
-            .launch_timeout(std::time::Duration::from_secs(20));
+            .launch_timeout(Duration::from_secs(20));
         for (key, value) in SWITCHES {
             builder = builder.arg((key, value));
         }
@@ -107,7 +116,7 @@ impl Live {
             pages: AtomicUsize::new(0),
             tabs: AtomicUsize::new(0),
             broken: AtomicBool::new(false),
-            _profile: profile,
+            profile,
         })
     }
 
@@ -179,9 +188,31 @@ impl Drop for Live {
     fn drop(&mut self) {
         // Killed, not closed: closing is a round trip we cannot await here,
         // and a browser being replaced may be the one that stopped answering.
-        if let Some(child) = self.browser.get_mut_child() {
-            let _ = child.as_mut_inner().start_kill();
-        }
         self.handler.abort();
+        if let Some(child) = self.browser.get_mut_child() {
+            let child = child.as_mut_inner();
+            let _ = child.start_kill();
+            // Reaped here rather than by the runtime later: the profile
+            // folder can only go once the browser is gone.
+            for _ in 0..40 {
+                match child.try_wait() {
+                    Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+                    Ok(Some(_)) | Err(_) => break,
+                }
+            }
+        }
+        // Its helper processes (renderers, the crash handler) may write a
+        // moment longer than the browser lives: the folder is removed again
+        // until it stays removed.
+        let profile = self.profile.path();
+        for _ in 0..20 {
+            match std::fs::remove_dir_all(profile) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                _ if profile.exists() => std::thread::sleep(Duration::from_millis(50)),
+                _ => break,
+            }
+        }
     }
 }
