@@ -340,8 +340,9 @@ async fn a_hostile_script_costs_its_page_never_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_over_its_memory_cap_is_replaced_between_pages() {
-    // A cap no browser can stay under: a fresh browser for every page. The
-    // pages are rendered all the same, and the findings do not change.
+    // A cap no browser can stay under: a fresh browser every time the
+    // memory is read (every 5 pages). The pages are rendered all the same,
+    // and the findings do not change.
     let served = serve_all(vec![fixture("so-tien-ich-ngoai")]).await;
     let mut config = crate::support::test_crawl_config();
     config.render.memory_cap_bytes = 1;

@@ -43,6 +43,9 @@ const FLAGS: [&str; 8] = [
     "no-default-browser-check",
 ];
 
+/// Pages rendered between two reads of the browser's memory.
+const MEMORY_CHECK_EVERY: usize = 5;
+
 /// A running browser and what is known of its wear.
 #[derive(Debug)]
 pub(in crate::crawl) struct Live {
@@ -54,6 +57,8 @@ pub(in crate::crawl) struct Live {
     pages: AtomicUsize,
     /// Tabs open (one per site with a page rendered, until it is done).
     tabs: AtomicUsize,
+    /// Pages rendered when the memory was last read.
+    memory_checked_at: AtomicUsize,
     /// Crashed or stopped answering: replaced at the next render.
     broken: AtomicBool,
     /// The browser's profile folder, removed with it.
@@ -115,6 +120,7 @@ impl Live {
             pid,
             pages: AtomicUsize::new(0),
             tabs: AtomicUsize::new(0),
+            memory_checked_at: AtomicUsize::new(0),
             broken: AtomicBool::new(false),
             profile,
         })
@@ -129,13 +135,27 @@ impl Live {
     /// broke, rendered its share of pages, or its processes together hold
     /// more memory than the cap.
     pub(super) fn worn_out(&self, config: &RenderConfig) -> bool {
+        let pages = self.pages.load(Ordering::Relaxed);
         self.broken.load(Ordering::Relaxed)
             || self.handler.is_finished()
-            || self.pages.load(Ordering::Relaxed) >= config.restart_after.max(1)
-            || self
-                .pid
-                .and_then(tree_memory_bytes)
-                .is_some_and(|rss| rss > config.memory_cap_bytes)
+            || pages >= config.restart_after.max(1)
+            || (self.memory_due(pages)
+                && self
+                    .pid
+                    .and_then(tree_memory_bytes)
+                    .is_some_and(|bytes| bytes > config.memory_cap_bytes))
+    }
+
+    /// Whether the browser's memory is due for a look, `pages` pages in:
+    /// every [`MEMORY_CHECK_EVERY`] pages, since reading it walks `/proc`
+    /// and each of Chromium's processes' page tables.
+    fn memory_due(&self, pages: usize) -> bool {
+        let last = self.memory_checked_at.load(Ordering::Relaxed);
+        pages >= last + MEMORY_CHECK_EVERY
+            && self
+                .memory_checked_at
+                .compare_exchange(last, pages, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Counts a page rendered.
