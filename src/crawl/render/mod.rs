@@ -2,8 +2,9 @@
 //! JavaScript: a visitor sees them, the HTML the server sends does not hold
 //! them. One browser process serves the whole run (started on the first page
 //! that needs it, restarted after [`RenderConfig::restart_after`] pages or
-//! when its memory passes a cap); every render gets a fresh browser context,
-//! so no cookie or cache passes from one page, or site, to another. The
+//! when its memory passes a cap); each site gets a browser context and tab
+//! of its own, closed when the site is done, so no cookie, cache or storage
+//! passes from one site to another. The
 //! browser itself never touches the network: every request a page makes is
 //! paused and answered by the crawler, under the same scope, robots.txt and
 //! budgets as any page (see [`requests`]).
@@ -165,7 +166,13 @@ impl Renderer {
             State::Running(_) | State::NotStarted => {}
         }
         let Some(executable) = self.executable() else {
-            tracing::warn!("pages need rendering, but no Chromium was found on PATH");
+            match &self.config.chromium {
+                Some(path) => tracing::warn!(
+                    "pages need rendering, but --chromium {} is not a file",
+                    path.display()
+                ),
+                None => tracing::warn!("pages need rendering, but no Chromium was found on PATH"),
+            }
             *state = State::Unavailable(NotRendered::NoChromium);
             return Err(NotRendered::NoChromium);
         };
