@@ -2,7 +2,7 @@
 //! every site, concurrently, and returns the run. It writes nothing; reports
 //! do that.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -253,14 +253,14 @@ fn crawl_notes(stats: &CrawlStats) -> Vec<Note> {
 }
 
 /// What rendering in a browser did, or could not do, for the site.
-fn render_notes(stats: &CrawlStats, blocked: &BTreeMap<String, usize>) -> Vec<Note> {
+fn render_notes(stats: &CrawlStats, blocked: &BTreeSet<String>) -> Vec<Note> {
     let render = stats.render;
     let mut notes = Vec::new();
     if render.rendered > 0 {
         notes.push(Note::Rendered {
             pages: render.rendered,
             blocked: render.requests_blocked,
-            hosts: blocked.keys().take(MAX_HOSTS_NAMED).cloned().collect(),
+            hosts: blocked.iter().take(MAX_HOSTS_NAMED).cloned().collect(),
         });
     }
     if let Some(why) = render.why_not

@@ -4,7 +4,7 @@
 //! it which items are still open; once nothing queued can change a verdict,
 //! the site is done, whatever budget is left.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinSet;
@@ -62,9 +62,9 @@ pub struct SiteCrawl {
     sitemap: Vec<Url>,
     /// The run's browser, for pages built by JavaScript.
     renderer: Arc<Renderer>,
-    /// Hosts other than the site's that rendered pages tried to load from,
-    /// with how many requests each (refused).
-    blocked_hosts: BTreeMap<String, usize>,
+    /// Hosts other than the site's that rendered pages tried to load from
+    /// (refused).
+    blocked_hosts: BTreeSet<String>,
     /// `--render-allow-host`, shared with the fetches of rendered pages.
     allow_hosts: Arc<[String]>,
     /// Renders started, whether they succeeded or not (`--max-renders`).
@@ -159,7 +159,7 @@ impl SiteCrawl {
             sitemap: Vec::new(),
             allow_hosts: renderer.config().allow_hosts.clone().into(),
             renderer,
-            blocked_hosts: BTreeMap::new(),
+            blocked_hosts: BTreeSet::new(),
             renders_tried: 0,
             tab: None,
         };
@@ -421,7 +421,7 @@ impl SiteCrawl {
         self.stats.pages_fetched += rendered.frames;
         for (why, host) in rendered.blocked {
             if why == super::render::Blocked::OtherHost {
-                *self.blocked_hosts.entry(host).or_default() += 1;
+                self.blocked_hosts.insert(host);
             }
         }
         let Some(html) = rendered.html else {
@@ -447,9 +447,9 @@ impl SiteCrawl {
     }
 
     /// Hosts other than the site's that rendered pages tried to load from
-    /// and were refused, with how many requests each.
+    /// and were refused.
     #[must_use]
-    pub fn blocked_hosts(&self) -> &BTreeMap<String, usize> {
+    pub fn blocked_hosts(&self) -> &BTreeSet<String> {
         &self.blocked_hosts
     }
 
